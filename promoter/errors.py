@@ -1,0 +1,99 @@
+"""One exception hierarchy; each class carries the process exit code the CLI maps it to.
+
+Exit codes (documented in README.md):
+0 done or nothing to do; 1 unexpected; 2 usage (unknown environment, malformed argument or
+config); 3 refused by policy; 4 invalid repository content or render failure; 5 git or
+remote failure after retries.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    POLICY = 3
+    INVALID = 4
+    REMOTE = 5
+
+
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """Strip user:password@ from every URL in text."""
+    return _CREDENTIALS.sub(r"\g<scheme>", text)
+
+
+class PromoterError(Exception):
+    """Base of every error promoter reports; message says what, where, and what to do."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = redact(message)
+        self.hint = redact(hint) if hint else None
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class UsageError(PromoterError):
+    """Bad argument, unknown environment, malformed option."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(UsageError):
+    """promoter.yaml is malformed."""
+
+
+class PolicyError(PromoterError):
+    """The request is well-formed but the rules refuse it."""
+
+    exit_code = ExitCode.POLICY
+
+
+class ContentError(PromoterError):
+    """The repository content is invalid: kustomization file, overlay, render."""
+
+    exit_code = ExitCode.INVALID
+
+
+class KustomizationError(ContentError):
+    """A kustomization file cannot be read or edited safely."""
+
+
+class RenderError(ContentError):
+    """kustomize failed, is missing, or timed out."""
+
+
+class VerificationError(ContentError):
+    """The edited overlay renders but does not deploy what was asked."""
+
+
+class GitError(PromoterError):
+    """git or the remote failed (after retries where retrying makes sense)."""
+
+    exit_code = ExitCode.REMOTE
+
+
+class PushRejected(GitError):
+    """The remote refused the push. `retryable` is true when the branch simply moved."""
+
+    def __init__(self, message: str, *, retryable: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retryable = retryable
+
+
+class ForgeError(PromoterError):
+    """The pull-request provider (GitHub API) failed."""
+
+    exit_code = ExitCode.REMOTE
