@@ -1,0 +1,45 @@
+"""Shared fixtures. Tests that read ../shared skip with a reason when it is absent (a user's clone)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PROMOTER_SHARED", PROJECT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+GITHUB_OPENAPI = SHARED / "github-openapi" / "api.github.com.subset.json"
+
+
+def require_shared(path: Path) -> Path:
+    """Return path, or skip the calling test when ../shared (or that part of it) is absent."""
+    if not path.exists():
+        pytest.skip(f"{path} is absent: ../shared is only beside the project in the team's workspace")
+    return path
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    return require_shared(CORPUS)
+
+
+@pytest.fixture
+def github_openapi_path() -> Path:
+    return require_shared(GITHUB_OPENAPI)
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Isolate tests from the developer's git config and CI variables."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Author")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "author@example.com")
+    for name in list(os.environ):
+        if name.startswith(("CIRCLE_", "PROMOTER_", "GITHUB_")):
+            monkeypatch.delenv(name, raising=False)
