@@ -1,0 +1,235 @@
+"""promoter.yaml: the environments, their overlay paths and sources, the tag policy, PR settings.
+
+Without a config file, the environments are the folders under `overlays/` that hold a
+kustomization file (except `base`/`bases`/`components`), and `production` takes `staging` as its
+source when both exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from promoter.errors import ConfigError, UsageError
+
+CONFIG_NAME = "promoter.yaml"
+DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
+DEFAULT_PR_LABELS = ("promotion",)
+OVERLAYS_DIR = "overlays"
+_NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
+_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    path: str  # repository-relative, posix
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class PullRequestSettings:
+    labels: tuple[str, ...] = DEFAULT_PR_LABELS
+    reviewers: tuple[str, ...] = ()
+    team_reviewers: tuple[str, ...] = ()
+    repository: str | None = None  # OWNER/REPO
+
+
+@dataclass(frozen=True)
+class Config:
+    environments: tuple[Environment, ...]
+    tag_pattern: str = DEFAULT_TAG_PATTERN
+    pr: PullRequestSettings = field(default_factory=PullRequestSettings)
+    path: str | None = None  # where it was read from; None for the convention
+
+    def environment(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments) or "none"
+        where = self.path or f"the folders under {OVERLAYS_DIR}/"
+        raise UsageError(
+            f"unknown environment {name!r} (known from {where}: {known})",
+            hint="pass one of those, or declare it in promoter.yaml",
+        )
+
+    @property
+    def tag_regex(self) -> re.Pattern[str]:
+        return re.compile(self.tag_pattern)
+
+
+def load_config(root: Path, config: str | None = None) -> Config:
+    """Read `config` (relative to root unless absolute), else promoter.yaml, else convention."""
+    if config is not None:
+        path = Path(config) if Path(config).is_absolute() else root / config
+        if not path.is_file():
+            raise ConfigError(
+                f"config file {config} not found", hint="check --config / PROMOTER_CONFIG"
+            )
+        return parse_config(path.read_text(encoding="utf-8"), source=config)
+    default = root / CONFIG_NAME
+    if default.is_file():
+        return parse_config(default.read_text(encoding="utf-8"), source=CONFIG_NAME)
+    return conventional_config(root)
+
+
+def conventional_config(root: Path) -> Config:
+    overlays = root / OVERLAYS_DIR
+    names: list[str] = []
+    if overlays.is_dir():
+        for child in sorted(overlays.iterdir()):
+            if child.name in _NOT_ENVIRONMENTS or not child.is_dir():
+                continue
+            if any((child / k).is_file() for k in _KUSTOMIZATION_NAMES):
+                names.append(child.name)
+    sources = {"production": "staging"} if {"staging", "production"} <= set(names) else {}
+    envs = tuple(Environment(n, f"{OVERLAYS_DIR}/{n}", sources.get(n)) for n in names)
+    return Config(environments=envs)
+
+
+def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{source}{line}: malformed YAML: {exc.problem or exc}") from exc
+    except YAMLError as exc:
+        raise ConfigError(f"{source}: malformed YAML: {exc}") from exc
+    if data is None:
+        data = CommentedMap()
+    return _build(_Reader(source), data)
+
+
+class _Reader:
+    """Type checks with file:line in every message."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def at(self, node: Any, key: Any = None) -> str:
+        line: int | None = None
+        try:
+            if key is not None and isinstance(node, CommentedMap):
+                line = node.lc.key(key)[0]
+            elif key is not None and isinstance(node, CommentedSeq):
+                line = node.lc.item(key)[0]
+            elif hasattr(node, "lc"):
+                line = node.lc.line
+        except (KeyError, IndexError, TypeError):
+            line = None
+        return f"{self.source}:{line + 1}" if line is not None else self.source
+
+    def fail(self, node: Any, key: Any, message: str) -> ConfigError:
+        hint = "see README.md, section promoter.yaml"
+        return ConfigError(f"{self.at(node, key)}: {message}", hint=hint)
+
+    def string(self, node: CommentedMap, key: str, *, required: bool = False) -> str | None:
+        if key not in node or node[key] is None:
+            if required:
+                raise self.fail(node, None, f"missing required key {key!r}")
+            return None
+        value = node[key]
+        if not isinstance(value, str) or not value:
+            raise self.fail(node, key, f"{key!r} must be a non-empty string, got {value!r}")
+        return value
+
+    def strings(self, node: CommentedMap, key: str) -> tuple[str, ...] | None:
+        if key not in node or node[key] is None:
+            return None
+        value = node[key]
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(node, key, f"{key!r} must be a list of strings")
+        return tuple(value)
+
+    def only_keys(self, node: CommentedMap, allowed: set[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(node, key, f"unknown key {key!r} in {what} (known: {known})")
+
+
+def _build(r: _Reader, data: Any) -> Config:
+    if not isinstance(data, CommentedMap):
+        raise r.fail(data, None, "the top level must be a mapping with an 'environments' list")
+    r.only_keys(data, {"environments", "tag_pattern", "pr"}, "promoter.yaml")
+    envs = _environments(r, data)
+    pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        message = f"tag_pattern is not a valid regular expression: {exc}"
+        raise r.fail(data, "tag_pattern", message) from exc
+    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.source)
+
+
+def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
+    items = data.get("environments")
+    if not isinstance(items, CommentedSeq) or not items:
+        raise r.fail(data, "environments" if "environments" in data else None,
+                     "'environments' must be a non-empty list of {name, path, from}")
+    envs: list[Environment] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, CommentedMap):
+            raise r.fail(items, index, "each environment must be a mapping with name and path")
+        r.only_keys(item, {"name", "path", "from"}, "an environment")
+        name = r.string(item, "name", required=True)
+        assert name is not None
+        if not _ENV_NAME.match(name):
+            raise r.fail(item, "name", f"environment name {name!r} must be letters, digits, . _ -")
+        path = r.string(item, "path") or f"{OVERLAYS_DIR}/{name}"
+        if Path(path).is_absolute() or ".." in Path(path).parts:
+            raise r.fail(item, "path", f"path {path!r} must be relative and inside the repository")
+        if any(e.name == name for e in envs):
+            raise r.fail(item, "name", f"environment {name!r} is declared twice")
+        envs.append(Environment(name, Path(path).as_posix(), r.string(item, "from")))
+    _check_sources(r, items, envs)
+    return tuple(envs)
+
+
+def _check_sources(r: _Reader, items: CommentedSeq, envs: list[Environment]) -> None:
+    by_name: Mapping[str, Environment] = {e.name: e for e in envs}
+    for index, env in enumerate(envs):
+        if env.source is None:
+            continue
+        if env.source not in by_name:
+            raise r.fail(items[index], "from", f"{env.name!r} comes from unknown environment "
+                         f"{env.source!r}")
+        seen = {env.name}
+        current: str | None = env.source
+        while current is not None:
+            if current in seen:
+                raise r.fail(items[index], "from", f"'from' makes a cycle through {env.name!r}")
+            seen.add(current)
+            current = by_name[current].source
+
+
+def _pr(r: _Reader, data: CommentedMap) -> PullRequestSettings:
+    node = data.get("pr")
+    if node is None:
+        return PullRequestSettings()
+    if not isinstance(node, CommentedMap):
+        raise r.fail(data, "pr", "'pr' must be a mapping")
+    r.only_keys(node, {"labels", "reviewers", "team_reviewers", "repository"}, "pr")
+    repository = r.string(node, "repository")
+    if repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise r.fail(node, "repository", f"pr.repository must be OWNER/REPO, got {repository!r}")
+    labels = r.strings(node, "labels")
+    return PullRequestSettings(
+        labels=DEFAULT_PR_LABELS if labels is None else labels,
+        reviewers=r.strings(node, "reviewers") or (),
+        team_reviewers=r.strings(node, "team_reviewers") or (),
+        repository=repository,
+    )

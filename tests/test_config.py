@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from promoter.config import DEFAULT_TAG_PATTERN, load_config, parse_config
+from promoter.errors import ConfigError, ExitCode, UsageError
+
+GOOD = """\
+environments:
+  - name: staging
+    path: overlays/staging
+  - name: production
+    path: overlays/production
+    from: staging
+tag_pattern: '^[0-9a-f]{7,40}$'
+pr:
+  labels: [promotion, prod]
+  reviewers: [alice]
+  repository: acme/gitops
+"""
+
+
+def test_parses_environments_sources_and_pr() -> None:
+    cfg = parse_config(GOOD)
+    assert [(e.name, e.path, e.source) for e in cfg.environments] == [
+        ("staging", "overlays/staging", None),
+        ("production", "overlays/production", "staging"),
+    ]
+    assert cfg.pr.labels == ("promotion", "prod")
+    assert cfg.pr.reviewers == ("alice",)
+    assert cfg.pr.repository == "acme/gitops"
+    assert cfg.tag_regex.match("abc1234")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("environments:\n  - name: a\n    from: nowhere\n", 3, "unknown environment"),
+        ("environments:\n  - name: a\n  - name: a\n", 3, "declared twice"),
+        ("environments:\n  - name: a\n    colour: red\n", 3, "unknown key"),
+        ("environments:\n  - name: a\n tag_pattern: x\n", 3, "malformed YAML"),
+        ("environments: []\n", 1, "non-empty list"),
+        ("environments:\n  - name: a\ntag_pattern: '('\n", 3, "regular expression"),
+        ("environments:\n  - name: a\n    path: /etc\n", 3, "inside the repository"),
+        ("environments:\n  - name: a\n    from: b\n  - name: b\n    from: a\n", 3, "cycle"),
+        ("environments:\n  - name: a\n  - name: a\n    name: b\n", 4, "malformed YAML"),
+    ],
+)
+def test_malformed_config_names_the_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="promoter.yaml")
+    assert f"promoter.yaml:{line}" in str(info.value)
+    assert words in str(info.value)
+    assert info.value.exit_code is ExitCode.USAGE
+
+
+def test_convention_without_file(tmp_path: Path) -> None:
+    for name in ("base", "staging", "production", "notes"):
+        (tmp_path / "overlays" / name).mkdir(parents=True)
+    for name in ("base", "staging", "production"):
+        (tmp_path / "overlays" / name / "kustomization.yaml").write_text("resources: []\n")
+    cfg = load_config(tmp_path)
+    assert [(e.name, e.source) for e in cfg.environments] == [
+        ("production", "staging"),
+        ("staging", None),
+    ]
+    assert cfg.tag_pattern == DEFAULT_TAG_PATTERN
+    assert cfg.path is None
+
+
+def test_unknown_environment_lists_known(tmp_path: Path) -> None:
+    cfg = parse_config(GOOD)
+    with pytest.raises(UsageError, match=r"known from promoter\.yaml: staging, production"):
+        cfg.environment("prod")
+
+
+def test_explicit_config_path_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path, "deploy/promoter.yaml")
