@@ -1,0 +1,490 @@
+"""The use cases: set-image, promote, rollback, status, diff, history, validate; and the guards.
+
+Every change runs the same loop: plan on the current tip of the branch, edit the overlay
+byte-exactly, render and verify it, commit with trailers, push. When the push is rejected
+because the branch moved, the workspace is moved to the new tip and the change is planned and
+applied again there (not a textual rebase), with jittered backoff.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from promoter.config import Config, Environment, load_config
+from promoter.errors import GitError, KustomizationError, PolicyError, PromoterError, UsageError
+from promoter.gitrepo import PushRejected, Workspace, backoff_delays, open_workspace
+from promoter.history import HistoryEntry, ImageTrailer, Record, ci_metadata
+from promoter.history import environment_history as _environment_history
+from promoter.history import format_message
+from promoter.kustomization import (
+    FileEdit,
+    ImageChange,
+    ImageEntry,
+    find_entry,
+    find_kustomization,
+    parse_image_arg,
+    read_images,
+    write_atomic,
+)
+from promoter.kustomize import ImageRef, list_images
+from promoter.overlay import set_images_verified
+
+ACTIONS = ("set-image", "promote", "rollback")
+
+
+@dataclass(frozen=True)
+class RepoOptions:
+    """Where the GitOps repository is and how to treat it."""
+
+    repo: str = "."
+    branch: str | None = None
+    config: str | None = None
+    push: bool = True
+
+
+@dataclass(frozen=True)
+class CommitOptions:
+    """How a change is recorded."""
+
+    dry_run: bool = False
+    message: str | None = None
+    skip_ci: bool = False
+    max_attempts: int = 10
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class ImageDelta:
+    name: str
+    old_tag: str | None
+    new_tag: str | None
+    old_digest: str | None
+    new_digest: str | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.old_tag, self.old_digest) != (self.new_tag, self.new_digest)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "name": self.name,
+            "old_tag": self.old_tag,
+            "new_tag": self.new_tag,
+            "old_digest": self.old_digest,
+            "new_digest": self.new_digest,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    environment: str
+    action: str
+    changed: bool
+    commit: str | None
+    pushed: bool
+    images: tuple[ImageDelta, ...]
+    diff: str
+    path: str
+    source: str | None = None
+    message: str | None = None
+    attempts: int = 1
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "action": self.action,
+            "changed": self.changed,
+            "commit": self.commit,
+            "pushed": self.pushed,
+            "dry_run": self.dry_run,
+            "path": self.path,
+            "source": self.source,
+            "attempts": self.attempts,
+            "images": [d.to_json() for d in self.images],
+            "diff": self.diff,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one attempt will change, computed on the current tip."""
+
+    environment: Environment
+    changes: tuple[ImageChange, ...]
+    source: str | None = None  # "ENV@COMMIT" for promotions
+
+
+Planner = Callable[[Workspace, Config], Plan]
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
+              images: Sequence[str]) -> ChangeResult:
+    """Write IMAGE=TAG (and the other kustomize forms) into an environment without a source."""
+    if not images:
+        raise UsageError("set-image needs at least one IMAGE=TAG argument")
+    changes = tuple(parse_image_arg(arg) for arg in images)
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env = cfg.environment(environment)
+        if env.source is not None:
+            raise PolicyError(
+                f"{env.name} receives images only from {env.source}: set-image cannot change it",
+                hint=f"use promote: promoter promote {env.name} --tag TAG",
+            )
+        _check_tag_policy(cfg, changes)
+        return Plan(env, changes)
+
+    return _change(repo, opts, "set-image", plan, depth=1)
+
+
+def promote(repo: RepoOptions, opts: CommitOptions, target: str, *, tag: str | None = None,
+            images: Sequence[str] = (), from_env: str | None = None) -> ChangeResult:
+    """Copy image entries (tag and digest) from TARGET's source environment."""
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env, source = _source_of(cfg, target, from_env)
+        rel = _kustomization_rel(ws, source)
+        if tag is None:
+            entries = _select(_read(ws, rel), images, source.name)
+            commits = ws.path_commits(rel, max_count=1)
+            at = commits[0] if commits else ws.head()
+        else:
+            at, entries = _find_in_history(ws, rel, tag, images, source.name)
+        current = _read(ws, _kustomization_rel(ws, env))
+        changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
+        if not changes:
+            raise PolicyError(f"{source.name} has no image tag or digest to promote to {env.name}")
+        return Plan(env, changes, source=f"{source.name}@{at}")
+
+    return _change(repo, opts, "promote", plan, depth=None)
+
+
+def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
+             to: str | None = None) -> ChangeResult:
+    """A new forward commit setting ENV back to its previous images, or to tag TO."""
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env = cfg.environment(environment)
+        rel = _kustomization_rel(ws, env)
+        current = _read(ws, rel)
+        if to is not None:
+            _, entries = _find_in_history(ws, rel, to, (), env.name)
+        else:
+            entries = _previous_state(ws, rel, current, env.name)
+        changes = tuple(ImageChange(e.name, new_tag=e.new_tag, digest=e.digest) for e in entries)
+        return Plan(env, changes)
+
+    return _change(repo, opts, "rollback", plan, depth=None)
+
+
+@dataclass(frozen=True)
+class EnvironmentStatus:
+    name: str
+    path: str
+    source: str | None
+    images: tuple[ImageEntry, ...]
+    in_sync: bool | None  # None for an environment without a source
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "source": self.source,
+            "in_sync": self.in_sync,
+            "images": [e.to_json() for e in self.images],
+        }
+
+
+def status(repo: RepoOptions) -> list[EnvironmentStatus]:
+    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+        cfg = load_config(ws.root, repo.config)
+        entries = {e.name: _read(ws, _kustomization_rel(ws, e)) for e in cfg.environments}
+        result = []
+        for env in cfg.environments:
+            in_sync = None if env.source is None else _same_images(entries[env.source],
+                                                                   entries[env.name])
+            result.append(EnvironmentStatus(env.name, env.path, env.source,
+                                            tuple(entries[env.name]), in_sync))
+        return result
+
+
+def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
+    """What copying SOURCE's current images into TARGET (promote TARGET) would change."""
+    opts = CommitOptions(dry_run=True)
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        src, env = cfg.environment(source), cfg.environment(target)
+        rel = _kustomization_rel(ws, src)
+        current = _read(ws, _kustomization_rel(ws, env))
+        entries = [e for e in _read(ws, rel) if e.new_tag or e.digest]
+        commits = ws.path_commits(rel, max_count=1)
+        at = commits[0] if commits else ws.head()
+        return Plan(env, tuple(_copy_change(e, current) for e in entries), f"{src.name}@{at}")
+
+    return _change(RepoOptions(repo.repo, repo.branch, repo.config, push=False), opts,
+                   "promote", plan, depth=None)
+
+
+def history(repo: RepoOptions, environment: str, *, limit: int | None = None
+            ) -> list[HistoryEntry]:
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+    with open_workspace(repo.repo, repo.branch, push=False, depth=None) as ws:
+        env = load_config(ws.root, repo.config).environment(environment)
+        rel = _kustomization_rel(ws, env)
+        return _environment_history(ws, env.name, path=rel, limit=limit)
+
+
+@dataclass(frozen=True)
+class Validation:
+    name: str
+    path: str
+    images: tuple[ImageRef, ...]
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "ok": self.error is None,
+            "error": self.error,
+            "images": [{"name": i.name, "tag": i.tag, "digest": i.digest} for i in self.images],
+        }
+
+
+def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Validation]:
+    """Render each environment; the caller turns any error into exit 4."""
+    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+        cfg = load_config(ws.root, repo.config)
+        envs = [cfg.environment(n) for n in environments] or list(cfg.environments)
+        results = []
+        for env in envs:
+            try:
+                _kustomization_rel(ws, env)
+                found = tuple(list_images(ws.root / env.path))
+                results.append(Validation(env.name, env.path, found, None))
+            except PromoterError as exc:
+                results.append(Validation(env.name, env.path, (), str(exc)))
+        return results
+
+
+# --------------------------------------------------------------------------- the change loop
+
+
+def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
+            depth: int | None) -> ChangeResult:
+    if opts.max_attempts < 1:
+        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    push = repo.push and not opts.dry_run
+    with open_workspace(repo.repo, repo.branch, push=push, depth=depth) as ws:
+        delays = backoff_delays(opts.max_attempts)
+        for attempt in range(1, opts.max_attempts + 1):
+            plan = planner(ws, load_config(ws.root, repo.config))
+            result = _attempt(ws, plan, action, opts, attempt)
+            if result is not None:
+                return result
+            ws.sync()
+            opts.sleep(next(delays, 0.0))
+    raise GitError(
+        f"the push was rejected {opts.max_attempts} times because the branch kept moving",
+        hint="raise --max-attempts or retry the job",
+    )
+
+
+def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
+             attempt: int) -> ChangeResult | None:
+    """One plan-edit-commit-push. None means: rejected because the branch moved, try again."""
+    env = plan.environment
+    rel = _kustomization_rel(ws, env)
+    ws.ensure_clean([rel])
+    before = _read(ws, rel)
+    edit = set_images_verified(ws.root / env.path, plan.changes, dry_run=opts.dry_run)
+    deltas = _deltas(plan.changes, before, read_images(edit.after, source=rel))
+    base = ChangeResult(env.name, action, edit.changed, None, False, deltas,
+                        edit.diff(rel) if edit.changed else "", rel, plan.source,
+                        attempts=attempt, dry_run=opts.dry_run)
+    if not edit.changed or opts.dry_run:
+        return base
+    message = _message(plan, action, deltas, opts)
+    sha = _commit(ws, rel, edit, message)
+    if not ws.will_push:
+        return _replace(base, commit=sha, message=message)
+    try:
+        ws.push()
+    except PushRejected as exc:
+        if exc.retryable and attempt < opts.max_attempts:
+            return None
+        ws.undo_last_commit()
+        raise
+    except PromoterError:
+        ws.undo_last_commit()
+        raise
+    return _replace(base, commit=sha, pushed=True, message=message)
+
+
+def _commit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
+    try:
+        return ws.commit([rel], message)
+    except BaseException:
+        write_atomic(edit.path, edit.before.encode("utf-8"))
+        raise
+
+
+def _message(plan: Plan, action: str, deltas: Sequence[ImageDelta], opts: CommitOptions) -> str:
+    meta = ci_metadata(opts.environ)
+    record = Record(
+        action=action,
+        environment=plan.environment.name,
+        images=tuple(ImageTrailer(d.name, d.new_tag, d.new_digest) for d in deltas if d.changed),
+        source=plan.source,
+        build_url=meta.get("build_url"),
+        workflow_id=meta.get("workflow_id"),
+        triggered_by=meta.get("triggered_by"),
+    )
+    return format_message(record, body=opts.message, skip_ci=opts.skip_ci)
+
+
+def _replace(result: ChangeResult, **changes: Any) -> ChangeResult:
+    return replace(result, **changes)
+
+
+# --------------------------------------------------------------------------- guards and reads
+
+
+def _check_tag_policy(cfg: Config, changes: Sequence[ImageChange]) -> None:
+    pattern = cfg.tag_regex
+    for change in changes:
+        if change.new_tag is not None and not pattern.search(change.new_tag):
+            raise PolicyError(
+                f"tag {change.new_tag!r} for {change.name} does not match tag_pattern "
+                f"{cfg.tag_pattern!r}",
+                hint="deploy an image tagged with the commit hash, or change tag_pattern in "
+                "promoter.yaml",
+            )
+
+
+def _source_of(cfg: Config, target: str, from_env: str | None) -> tuple[Environment, Environment]:
+    env = cfg.environment(target)
+    if env.source is None:
+        raise PolicyError(
+            f"{env.name} has no source environment to promote from",
+            hint=f"use set-image for {env.name}, or give it 'from:' in promoter.yaml",
+        )
+    if from_env is not None and from_env != env.source:
+        cfg.environment(from_env)
+        raise PolicyError(
+            f"{env.name} receives images only from {env.source}, not from {from_env}",
+            hint=f"drop --from, or promote {from_env}'s images through {env.source} first",
+        )
+    return env, cfg.environment(env.source)
+
+
+def _kustomization_rel(ws: Workspace, env: Environment) -> str:
+    overlay = ws.root / env.path
+    if not overlay.is_dir():
+        raise KustomizationError(
+            f"overlay {env.path} of environment {env.name} does not exist in the repository",
+            hint="check the path in promoter.yaml",
+        )
+    return find_kustomization(overlay).relative_to(ws.root).as_posix()
+
+
+def _read(ws: Workspace, rel: str) -> list[ImageEntry]:
+    return read_images((ws.root / rel).read_bytes().decode("utf-8"), source=rel)
+
+
+def _select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> list[ImageEntry]:
+    if not names:
+        return list(entries)
+    chosen = []
+    for name in names:
+        entry = find_entry(entries, name)
+        if entry is None:
+            known = ", ".join(e.name for e in entries) or "none"
+            raise UsageError(f"{env} has no image {name!r} (it has: {known})")
+        chosen.append(entry)
+    return chosen
+
+
+def _history_states(ws: Workspace, rel: str) -> Iterator[tuple[str, list[ImageEntry]]]:
+    for commit in ws.path_commits(rel):
+        text = ws.file_at(commit, rel)
+        if text is None:
+            continue
+        try:
+            yield commit, read_images(text, source=f"{rel}@{commit[:12]}")
+        except KustomizationError:
+            continue
+
+
+def _find_in_history(ws: Workspace, rel: str, tag: str, names: Sequence[str],
+                     env: str) -> tuple[str, list[ImageEntry]]:
+    """The newest commit at which ENV had TAG (for the named images), with those entries."""
+    for commit, entries in _history_states(ws, rel):
+        hits = [e for e in entries if e.new_tag == tag and (not names or _named(e, names))]
+        if hits:
+            return commit, hits
+    which = f" for {', '.join(names)}" if names else ""
+    raise PolicyError(
+        f"{tag} was never deployed to {env}{which}",
+        hint=f"only a tag that {env} has had can be used; deploy it to {env} first",
+    )
+
+
+def _named(entry: ImageEntry, names: Sequence[str]) -> bool:
+    return entry.name in names or (entry.new_name is not None and entry.new_name in names)
+
+
+def _previous_state(ws: Workspace, rel: str, current: Sequence[ImageEntry],
+                    env: str) -> list[ImageEntry]:
+    for _, entries in _history_states(ws, rel):
+        changed = [e for e in entries if _differs(e, current) and (e.new_tag or e.digest)]
+        if changed:
+            return changed
+    raise PolicyError(
+        f"nothing to go back to: {env} has never had images other than its current ones",
+        hint="use --to TAG with a tag from promoter history",
+    )
+
+
+def _differs(entry: ImageEntry, current: Sequence[ImageEntry]) -> bool:
+    now = find_entry(current, entry.name)
+    return now is None or (now.new_tag, now.digest) != (entry.new_tag, entry.digest)
+
+
+def _copy_change(entry: ImageEntry, target: Sequence[ImageEntry]) -> ImageChange:
+    """Tag and digest travel; newName travels only when the target has no entry yet."""
+    new_name = entry.new_name if find_entry(target, entry.name) is None else None
+    return ImageChange(entry.name, new_name=new_name, new_tag=entry.new_tag, digest=entry.digest)
+
+
+def _same_images(source: Sequence[ImageEntry], target: Sequence[ImageEntry]) -> bool:
+    for entry in source:
+        other = find_entry(target, entry.name)
+        if other is None or (other.new_tag, other.digest) != (entry.new_tag, entry.digest):
+            return False
+    return True
+
+
+def _deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
+            after: Sequence[ImageEntry]) -> tuple[ImageDelta, ...]:
+    deltas = []
+    for change in changes:
+        old, new = find_entry(before, change.name), find_entry(after, change.name)
+        deltas.append(ImageDelta(
+            change.name,
+            old.new_tag if old else None,
+            new.new_tag if new else None,
+            old.digest if old else None,
+            new.digest if new else None,
+        ))
+    return tuple(deltas)
