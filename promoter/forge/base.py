@@ -1,0 +1,140 @@
+"""What promoter needs from a pull-request forge, independent of the provider.
+
+A provider (GitHub today; GitLab merge requests or Bitbucket later) is one module with one
+class that satisfies `PullRequestProvider`. Everything above it (the CLI, `wait_for_merge`)
+only uses this Protocol and the frozen dataclasses below.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+MERGED = "merged"
+CLOSED = "closed"
+APPROVED = "approved"
+CHANGES_REQUESTED = "changes-requested"
+WAITING = "waiting"
+
+#: Review states that decide a reviewer's verdict; COMMENTED and PENDING do not change it.
+_DECISIVE_REVIEW_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    url: str
+    head_branch: str
+    head_sha: str
+    base_branch: str
+    title: str
+    state: str  # "open" | "closed"
+    merged: bool
+    draft: bool
+
+
+@dataclass(frozen=True)
+class Review:
+    user: str
+    state: str  # upper case: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    commit_id: str | None
+
+
+@dataclass(frozen=True)
+class PullRequestStatus:
+    pr: PullRequest
+    approvals: tuple[str, ...]
+    changes_requested: tuple[str, ...]
+    mergeable: bool | None  # None: the forge has not computed it yet
+    mergeable_state: str | None
+
+    @property
+    def state(self) -> str:
+        """One of "merged", "closed", "approved", "changes-requested", "waiting"."""
+        if self.pr.merged:
+            return MERGED
+        if self.pr.state == "closed":
+            return CLOSED
+        if self.changes_requested:
+            return CHANGES_REQUESTED
+        if self.approvals:
+            return APPROVED
+        return WAITING
+
+
+class PullRequestProvider(Protocol):
+    def find_open(self, *, head_prefix: str, base: str) -> PullRequest | None:
+        """The open PR into `base` whose head branch (this repository) starts with head_prefix."""
+        ...
+
+    def open_pull_request(
+        self,
+        *,
+        head: str,
+        base: str,
+        title: str,
+        body: str,
+        labels: Sequence[str],
+        reviewers: Sequence[str],
+        team_reviewers: Sequence[str],
+    ) -> PullRequest: ...
+
+    def update_pull_request(self, number: int, *, title: str, body: str) -> PullRequest: ...
+
+    def get_pull_request(self, number: int) -> PullRequest: ...
+
+    def status(self, number: int) -> PullRequestStatus: ...
+
+    def merge(
+        self, number: int, *, sha: str, method: str = "merge", commit_title: str | None = None
+    ) -> str:
+        """Merge only if the head is still `sha`; return the merge commit sha."""
+        ...
+
+    def close(self, number: int) -> None: ...
+
+
+def verdicts(
+    reviews: Iterable[Review], *, head_sha: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(approvals, changes_requested) from reviews in chronological order.
+
+    Only reviews of the head commit count; each user's latest decisive review wins (a later
+    comment does not cancel an approval; a dismissal does). Users are returned sorted.
+    """
+    latest: dict[str, str] = {}
+    for review in reviews:
+        if review.commit_id != head_sha or review.state not in _DECISIVE_REVIEW_STATES:
+            continue
+        latest[review.user] = review.state
+    approvals = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
+    changes = tuple(sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED"))
+    return approvals, changes
+
+
+def wait_for_merge(
+    provider: PullRequestProvider,
+    number: int,
+    *,
+    timeout: float,
+    interval: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PullRequestStatus:
+    """Poll until the PR is merged or closed, or `timeout` seconds passed; return the last status.
+
+    `clock` and `sleep` are injectable so callers (and tests) control time.
+    """
+    if interval <= 0:
+        raise ValueError("interval must be positive")
+    deadline = clock() + timeout
+    while True:
+        current = provider.status(number)
+        if current.state in (MERGED, CLOSED):
+            return current
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return current
+        sleep(min(interval, remaining))

@@ -1,0 +1,208 @@
+"""The Markdown body of a promotion pull request, trimmed to the forge's size limit.
+
+Layout: a hidden marker naming the environment, a heading, where the images come from, the CI
+build, a table of images (old -> new tag and digest), then the overlay diff and the rendered
+manifests diff in ```diff fences. When the whole does not fit in `limit` characters, the
+rendered diff is trimmed first, then the overlay diff, then (in extreme cases) table rows;
+each trimmed part says how many lines were left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from promoter.errors import UsageError
+
+GITHUB_BODY_LIMIT = 65536
+MARKER = "<!-- promoter:environment={environment} -->"
+TRIM_NOTE = "… {count} lines trimmed; run `promoter diff` to see all"
+ROWS_NOTE = "… {count} more images not shown; run `promoter diff` to see all"
+_MARKER_RE = re.compile(r"<!-- promoter:environment=(?P<environment>[^\s<>]+) -->")
+_BACKTICKS = re.compile(r"`+")
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    name: str
+    old_tag: str | None
+    new_tag: str | None
+    old_digest: str | None
+    new_digest: str | None
+
+
+def pr_body(
+    *,
+    environment: str,
+    source: str | None,
+    source_commit: str | None,
+    images: Sequence[ImageRow],
+    build_url: str | None,
+    overlay_diff: str,
+    rendered_diff: str,
+    limit: int = GITHUB_BODY_LIMIT,
+) -> str:
+    """The PR body; len(result) <= limit. Raises ValueError if limit cannot hold the header."""
+    _check_environment(environment)
+    intro = _intro(environment, source, source_commit, build_url)
+    rows = [_row(image) for image in images]
+    overlay = _DiffSection("Overlay diff", overlay_diff)
+    rendered = _DiffSection("Rendered manifests diff", rendered_diff)
+
+    def compose(row_count: int, overlay_keep: int, rendered_keep: int) -> str:
+        return "\n\n".join(
+            (intro, _table(rows, row_count), overlay.render(overlay_keep),
+             rendered.render(rendered_keep))
+        ) + "\n"
+
+    def size(row_count: int, overlay_keep: int, rendered_keep: int) -> int:
+        # lengths of the diff sections are computed, not rendered: diffs can be megabytes
+        table = len(intro) + len(_table(rows, row_count)) + 3 * len("\n\n") + len("\n")
+        return table + overlay.length(overlay_keep) + rendered.length(rendered_keep)
+
+    everything = (len(rows), overlay.lines_count, rendered.lines_count)
+    if size(*everything) <= limit:
+        return compose(*everything)
+    keep = _largest(lambda k: size(len(rows), overlay.lines_count, k) <= limit,
+                    rendered.lines_count - 1)
+    if keep is not None:
+        return compose(len(rows), overlay.lines_count, keep)
+    keep = _largest(lambda k: size(len(rows), k, 0) <= limit, overlay.lines_count - 1)
+    if keep is not None:
+        return compose(len(rows), keep, 0)
+    keep = _largest(lambda k: size(k, 0, 0) <= limit, len(rows) - 1)
+    if keep is not None:
+        return compose(keep, 0, 0)
+    raise ValueError(f"a pull request body limit of {limit} characters is too small")
+
+
+def environment_from_body(body: str) -> str | None:
+    """The environment named by the hidden marker in a PR body written by pr_body."""
+    match = _MARKER_RE.search(body)
+    return match["environment"] if match else None
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _check_environment(environment: str) -> None:
+    if not environment or "--" in environment or any(c in environment for c in "<>`|") or any(
+        c.isspace() for c in environment
+    ):
+        raise UsageError(
+            f"environment name {environment!r} cannot be written in a pull request body",
+            hint="use letters, digits, '.', '_' and single '-'",
+        )
+
+
+def _intro(environment: str, source: str | None, commit: str | None, build_url: str | None) -> str:
+    lines = [MARKER.format(environment=environment), f"## Promote to {_code(environment)}", ""]
+    if source is not None:
+        origin = f"Images as deployed in {_code(source)}"
+        if commit is not None:
+            origin += f" at commit {_code(commit)}"
+        lines.append(origin + ".")
+    elif commit is not None:
+        lines.append(f"Images as of commit {_code(commit)}.")
+    if build_url:
+        lines.append(f"CI build: {_one_line(build_url)}")
+    while lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _row(image: ImageRow) -> str:
+    return (
+        f"| {_code(image.name)} | {_change(image.old_tag, image.new_tag)} "
+        f"| {_change(image.old_digest, image.new_digest)} |"
+    )
+
+
+def _table(rows: Sequence[str], count: int) -> str:
+    if not rows:
+        return "No image changes."
+    lines = ["| Image | Tag | Digest |", "|---|---|---|", *rows[:count]]
+    if count < len(rows):
+        lines.append("")
+        lines.append(ROWS_NOTE.format(count=len(rows) - count))
+    return "\n".join(lines)
+
+
+def _change(old: str | None, new: str | None) -> str:
+    if old is None and new is None:
+        return "—"
+    if old == new:
+        return f"{_code(str(new))} (unchanged)"
+    before = _code(old) if old is not None else "(none)"
+    after = _code(new) if new is not None else "(none)"
+    return f"{before} → {after}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks and table pipes in text."""
+    text = _one_line(text).replace("|", "\\|")
+    fence = "`" * (_longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+
+
+def _largest(fits: Callable[[int], bool], high: int) -> int | None:
+    """Largest k in [0, high] with fits(k), for fits true up to some k and false after."""
+    if high < 0 or not fits(0):
+        return None
+    low = 0
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class _DiffSection:
+    """A titled diff: the first `keep` lines in a fence, then a note counting the rest."""
+
+    def __init__(self, title: str, diff: str) -> None:
+        self.title = f"### {title}"
+        text = diff[:-1] if diff.endswith("\n") else diff
+        self.lines = text.split("\n") if text else []
+        # a fence longer than any backtick run inside keeps the block closed where we close it
+        self.fence = "`" * max(3, _longest_backtick_run(diff) + 1)
+        self._prefix = [0, *accumulate(len(line) + 1 for line in self.lines)]
+
+    @property
+    def lines_count(self) -> int:
+        return len(self.lines)
+
+    def render(self, keep: int) -> str:
+        if not self.lines:
+            return f"{self.title}\n\nNo changes."
+        parts = [self.title, ""]
+        if keep > 0:
+            parts.extend([f"{self.fence}diff", *self.lines[:keep], self.fence])
+        if keep < len(self.lines):
+            parts.append(TRIM_NOTE.format(count=len(self.lines) - keep))
+        return "\n".join(parts)
+
+    def length(self, keep: int) -> int:
+        """len(self.render(keep)), without building the string."""
+        if not self.lines:
+            return len(self.title) + len("\n\nNo changes.")
+        total = len(self.title) + 1  # title, "\n", then the empty line's "" joined by "\n"
+        if keep > 0:
+            # "\n" + fence+"diff" + ("\n" + line)*keep + "\n" + fence
+            total += 1 + len(self.fence) + 4 + self._prefix[keep] + 1 + len(self.fence)
+        if keep < len(self.lines):
+            total += 1 + len(TRIM_NOTE.format(count=len(self.lines) - keep))
+        return total
