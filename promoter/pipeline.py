@@ -446,11 +446,12 @@ class _WorkflowReader:
         self.steps = steps
         self.reader = reader
 
-    def read(self, name: str, body: Any) -> _Workflow:
+    def read(self, name: str, body: Mapping[str, Any]) -> _Workflow:
         workflow = _Workflow(name, {}, {}, [])
-        jobs = body.get("jobs") if isinstance(body, Mapping) else None
+        jobs = body.get("jobs")
         if not isinstance(jobs, list):
-            raise self.reader.fail(body, None, f"workflow {name!r} must have a 'jobs' list")
+            key = "jobs" if "jobs" in body else None
+            raise self.reader.fail(body, key, f"workflow {name!r} must have a 'jobs' list")
         for index, item in enumerate(jobs):
             self._entry(workflow, jobs, index, item)
         return workflow
@@ -698,8 +699,11 @@ def _fill_in_place(node: Any, defaults: Mapping[str, Any]) -> None:
 def _workflows(data: CommentedMap, workflow_reader: _WorkflowReader,
                reader: _Reader) -> dict[str, _Workflow]:
     workflows: dict[str, _Workflow] = {}
-    for name, body in _mapping(reader, data, "workflows", "'workflows'").items():
+    section = _mapping(reader, data, "workflows", "'workflows'")
+    for name, body in section.items():
         if name == "version" and not isinstance(body, Mapping):
             continue  # `version: 2` inside workflows, from config 2.0
+        if not isinstance(body, Mapping):
+            raise reader.fail(section, name, f"workflow {name!r} must be a mapping with 'jobs'")
         workflows[str(name)] = workflow_reader.read(str(name), body)
     return workflows
