@@ -23,6 +23,18 @@ from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
 from promoter.errors import ContentError, GitError, PolicyError, PushRejected, UsageError, redact
 
+__all__ = [
+    "BOT_EMAIL",
+    "BOT_NAME",
+    "CommitInfo",
+    "GitError",
+    "PushRejected",
+    "Workspace",
+    "backoff_delays",
+    "is_url",
+    "open_workspace",
+]
+
 BOT_NAME = "promoter[bot]"
 BOT_EMAIL = "promoter-bot@users.noreply.github.com"
 

@@ -68,7 +68,7 @@ class ImageTrailer:
         name, equals, rest = text.partition("=")
         if not equals:
             name, _, digest = text.partition("@")
-            return cls(name, None, digest or None) if name else None
+            return cls(name, None, digest) if name and digest else None
         tag, _, digest = rest.partition("@")
         if not name or (not tag and not digest):
             return None
