@@ -48,6 +48,8 @@ _FLAG_OPTIONS = frozenset({
     "--push", "--no-push", "--json", "--dry-run", "--skip-ci", "--debug", "--yes", "-y",
     "--version", "--help",
 })
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ash"})
+_NOT_RUNNING = frozenset({"echo", "printf"})  # prints words, runs nothing
 _SEPARATORS = frozenset({";", "&&", "||", "|", "&", "(", ")", "|&", ";;"})
 _JOB_ENTRY_KEYS = frozenset({
     "name", "requires", "context", "filters", "type", "matrix", "serial-group", "pre-steps",
@@ -98,17 +100,30 @@ class PromoterCall:
 def find_promoter_calls(command: str, environments: Collection[str] = ()) -> list[PromoterCall]:
     """Every `promoter promote|rollback|set-image ENV` run by a shell script.
 
-    Handles line continuations, `;`/`&&`/`|` lists, quoting, leading `VAR=value` words, options
-    before or after ENV, `python -m promoter`. `environments` disambiguates unknown options.
+    Handles line continuations, `;`/`&&`/`|` lists, quoting, options before or after ENV,
+    `python -m promoter`, wrappers (`env X=1 promoter ...`, `if promoter ...`, `docker run IMAGE
+    promoter ...`) and `bash -c "..."`. It errs on the side of finding too much: a false finding
+    is a nuisance, a missed production promotion is not. `environments` disambiguates options
+    it does not know.
     """
     text = re.sub(r"\\\r?\n", " ", command)
     calls: list[PromoterCall] = []
     for line in text.splitlines():
         for words in _simple_commands(line):
-            call = _promoter_call(words, environments)
-            if call is not None:
-                calls.append(call)
+            calls.extend(_calls_in(words, environments))
     return calls
+
+
+def _calls_in(words: list[str], environments: Collection[str]) -> list[PromoterCall]:
+    if words and words[0] in _NOT_RUNNING:
+        return []
+    if words and (words[0].rsplit("/", 1)[-1] in _SHELLS or words[0] == "eval"):
+        scripts = [words[i + 1] for i, w in enumerate(words[:-1]) if re.fullmatch(r"-[a-z]*c", w)]
+        if words[0] == "eval":
+            scripts = [" ".join(words[1:])]
+        return [c for script in scripts for c in find_promoter_calls(script, environments)]
+    call = _promoter_call(words, environments)
+    return [call] if call is not None else []
 
 
 def _simple_commands(line: str) -> Iterator[list[str]]:
@@ -130,36 +145,22 @@ def _simple_commands(line: str) -> Iterator[list[str]]:
 
 
 def _promoter_call(words: list[str], environments: Collection[str]) -> PromoterCall | None:
-    start = _promoter_index(words)
-    if start is None:
-        return None
-    rest = words[start:]
-    action_at = _first_positional(rest, environments)
-    if action_at is None or rest[action_at] not in ACTIONS:
-        return None
-    action = rest[action_at]
-    args = rest[action_at + 1:]
-    env_at = _first_positional(args, environments)
-    argument = args[env_at] if env_at is not None else ""
-    literal = bool(argument) and not any(c in argument for c in "$`<>{}*?")
-    line = " ".join(["promoter", *rest])
-    return PromoterCall(action, argument if literal else None, argument, line)
-
-
-def _promoter_index(words: list[str]) -> int | None:
-    """Index after the promoter executable (`promoter`, `.venv/bin/promoter`, `-m promoter`)."""
+    """The first `promoter ACTION` in words (any position: wrappers are many)."""
     for index, word in enumerate(words):
         if word.rsplit("/", 1)[-1] != "promoter":
             continue
-        if (index > 0 and words[index - 1] == "-m") or _is_command_position(words, index):
-            return index + 1
+        rest = words[index + 1:]
+        action_at = _first_positional(rest, environments)
+        if action_at is None or rest[action_at] not in ACTIONS:
+            continue
+        action = rest[action_at]
+        args = rest[action_at + 1:]
+        env_at = _first_positional(args, environments)
+        argument = args[env_at] if env_at is not None else ""
+        literal = bool(argument) and not any(c in argument for c in "$`<>{}*?")
+        line = " ".join(["promoter", *rest])
+        return PromoterCall(action, argument if literal else None, argument, line)
     return None
-
-
-def _is_command_position(words: list[str], index: int) -> bool:
-    """True when words[index] is what runs: only assignments and wrappers before it."""
-    wrappers = {"env", "exec", "command", "time", "sudo", "nice", "nohup", "xargs"}
-    return all("=" in w or w in wrappers or w.startswith("-") for w in words[:index])
 
 
 def _first_positional(args: list[str], environments: Collection[str]) -> int | None:
