@@ -195,14 +195,15 @@ class Workspace:
             raise GitError("nothing to commit: no file was given")
         _check(self._git("add", "--", *paths), f"cannot stage {', '.join(paths)}")
         if self._git("diff", "--cached", "--quiet", "--", *paths).ok:
+            self._git("reset", "--quiet", "--", *paths)
             raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.root}")
         before = self.head()
-        _check(
-            self._git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
-                      "--", *paths, config=self._identity()),
-            f"cannot commit {', '.join(paths)} in {self.root}",
-            hint="check the repository's commit hooks and signing configuration",
-        )
+        result = self._git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
+                           "--", *paths, config=self._identity())
+        if not result.ok:
+            self._git("reset", "--quiet", "--", *paths)  # leave the index as it was
+            raise GitError(f"cannot commit {', '.join(paths)} in {self.root}: {result.detail()}",
+                           hint="check the repository's commit hooks and signing configuration")
         if self._base is None:
             self._base = before
         sha = self.head()
@@ -337,9 +338,33 @@ class Workspace:
         args = ["--full-history", "--simplify-merges", "--format=%H"]
         if max_count is not None:
             args.append(f"--max-count={max_count}")
-        out = _check(self._git("log", *args, "HEAD", "--", path),
-                     f"cannot read the history of {path}").text
-        return out.split()
+        commits = self._log_lines(*args, "HEAD", "--", path)
+        if self._shallow_boundary().intersection(commits):
+            # A shallow clone's oldest commit seems to add every file: get the real history.
+            self._unshallow()
+            commits = self._log_lines(*args, "HEAD", "--", path)
+        return commits
+
+    def _log_lines(self, *args: str) -> list[str]:
+        result = _check(self._git("log", *args), f"cannot read the history of {self.root}")
+        return result.text.split()
+
+    def _shallow_boundary(self) -> set[str]:
+        """Commits whose parents are missing because the clone is shallow (empty when not)."""
+        shallow = self._git("rev_parse", "--git-path", "shallow").text.strip()
+        try:
+            return set((self.root / shallow).read_text().split())
+        except FileNotFoundError:
+            return set()
+
+    def _unshallow(self) -> None:
+        if self.remote is None:
+            raise GitError(f"{self.root} is a shallow clone without an upstream; its history "
+                           "is incomplete", hint="fetch the full history (git fetch --unshallow)")
+        _check(self._git("fetch", "--quiet", "--no-tags", "--unshallow", "--", self.remote),
+               f"cannot fetch the full history from {self.remote} ({self._remote_url()})",
+               hint="check network access and credentials")
+        self.depth = None
 
     def commits(
         self,

@@ -363,6 +363,19 @@ def test_commit_keeps_the_message_verbatim(work: Path) -> None:
     assert git(work, "rev-parse", "HEAD") == sha
 
 
+def test_failed_commit_leaves_the_index_alone(work: Path) -> None:
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = git(work, "rev-parse", "HEAD")
+    with open_workspace(str(work)) as ws:
+        write(ws.root, STAGING, "edited\n")
+        with pytest.raises(GitError, match="lint failed"):
+            ws.commit([STAGING], "refused by the hook")
+    assert git(work, "rev-parse", "HEAD") == before
+    assert git(work, "diff", "--cached", "--name-only") == ""
+
+
 def test_commit_without_change_is_a_git_error(work: Path) -> None:
     with open_workspace(str(work)) as ws, pytest.raises(GitError, match="nothing to commit"):
         ws.commit([STAGING], "no change")
@@ -455,6 +468,24 @@ def test_push_race_on_a_temporary_clone(remote: Path, url: str, tmp_path: Path) 
     assert git(remote, "rev-parse", "main^") == theirs
     assert remote_file(remote, STAGING) == "ours"
     assert remote_file(remote, PRODUCTION) == "theirs"
+
+
+def test_push_race_on_a_shallow_temporary_clone(remote: Path, url: str, tmp_path: Path) -> None:
+    with open_workspace(url, depth=1) as ws:
+        write(ws.root, STAGING, "ours\n")
+        ws.commit([STAGING], "ours")
+        theirs = other_pushes(url, tmp_path, PRODUCTION, "theirs\n")
+        with pytest.raises(PushRejected) as caught:
+            ws.push()
+        assert caught.value.retryable
+        ws.sync()
+        assert ws.head() == theirs
+        assert git(ws.root, "rev-list", "--count", "HEAD") == "1"
+        write(ws.root, STAGING, "ours\n")
+        sha = ws.commit([STAGING], "ours again")
+        ws.push()
+    assert git(remote, "rev-parse", "main") == sha
+    assert git(remote, "rev-parse", "main^") == theirs
 
 
 def test_push_race_on_a_local_copy(remote: Path, work: Path, tmp_path: Path) -> None:
@@ -557,6 +588,21 @@ def test_path_commits_follow_merged_side_branches(work: Path) -> None:
         assert ws.path_commits(STAGING) == [side, initial]
         assert ws.path_commits(STAGING, max_count=1) == [side]
         assert ws.path_commits("README") == [unrelated]
+
+
+def test_path_commits_in_a_shallow_clone_fetch_the_real_history(
+    remote: Path, url: str
+) -> None:
+    initial = git(remote, "rev-parse", "main")
+    with open_workspace(url, depth=1) as ws:
+        write(ws.root, "README", "unrelated\n")
+        ws.commit(["README"], "unrelated")
+        ws.push()
+        with open_workspace(url, depth=1) as shallow:
+            assert git(shallow.root, "rev-list", "--count", "HEAD") == "1"
+            assert shallow.path_commits(STAGING, max_count=1) == [initial]
+            assert git(shallow.root, "rev-parse", "--is-shallow-repository") == "false"
+            assert shallow.depth is None
 
 
 def test_path_commits_keep_a_merge_that_made_new_content(work: Path) -> None:
