@@ -49,7 +49,7 @@ def overlay_dir(repo_path: str) -> Path:
 def rendered_namespace(path: Path) -> str:
     namespaces = {o["metadata"]["namespace"] for o in render(path) if o["kind"] != "Namespace"}
     assert len(namespaces) == 1, namespaces
-    return namespaces.pop()
+    return str(namespaces.pop())
 
 
 def test_every_example_yaml_parses() -> None:
