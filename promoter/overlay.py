@@ -46,7 +46,6 @@ def set_images_verified(
     (RenderError from kustomize, VerificationError when the render does not deploy the change).
     """
     path = find_kustomization(overlay)
-    original = path.read_bytes()
     edit = edit_images(path, changes, dry_run=dry_run)
     if dry_run or not edit.changed:
         return edit
@@ -55,7 +54,7 @@ def set_images_verified(
             overlay, expected_entries(edit.after, changes, source=str(path)), timeout=timeout
         )
     except BaseException:
-        write_atomic(path, original)
+        write_atomic(path, edit.before.encode("utf-8"))  # edit_images read it as strict UTF-8
         raise
     return edit
 

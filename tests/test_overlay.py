@@ -230,10 +230,15 @@ def test_target_name_prefers_new_name() -> None:
     assert target_name(entry("a")) == "a"
 
 
-def test_verify_overlay_on_corpus_core_install(corpus_dir: Path) -> None:
-    overlay = corpus_dir / "argo-cd" / "manifests" / "core-install"
-    argocd = "quay.io/argoproj/argocd"
-    deployed = verify_overlay(overlay, [entry(argocd, new_name=argocd, new_tag="latest")])
-    assert ImageRef(argocd, "latest", None) in deployed
+def test_verify_overlay_on_corpus_renamed_image(corpus_dir: Path) -> None:
+    overlay = corpus_dir / "argocd-image-updater" / "config" / "manager"
+    renamed = entry(
+        "argocd-image-updater-controller",
+        new_name="quay.io/argoprojlabs/argocd-image-updater",
+        new_tag="latest",
+    )
+    assert verify_overlay(overlay, [renamed]) == [
+        ImageRef("quay.io/argoprojlabs/argocd-image-updater", "latest", None)
+    ]
     with pytest.raises(VerificationError, match="matches no container"):
-        verify_overlay(overlay, [entry("quay.io/argoproj/argocd-typo")])
+        verify_overlay(overlay, [entry("argocd-image-updater-controller")])
