@@ -236,7 +236,9 @@ class Workspace:
         remote_says = _remote_lines(result.stderr)
         message = f"push to {where} was rejected: {rejection}" + (
             f"; remote said: {remote_says}" if remote_says else "")
-        if any(reason in rejection for reason in _RETRYABLE_PUSH):
+        # A concurrent push to the same ref can also surface as "failed to update ref" with the
+        # remote explaining "cannot lock ref ... is at X but expected Y": the branch moved.
+        if any(reason in f"{rejection} {remote_says}" for reason in _RETRYABLE_PUSH):
             raise PushRejected(message, retryable=True,
                                hint="the branch moved on the remote; fetch and retry")
         raise PushRejected(message, retryable=False,
