@@ -7,7 +7,8 @@ document markers). The result is parsed again and compared with what was intende
 returned, so a wrong splice raises instead of reaching the disk.
 
 Semantics follow `kustomize edit set image`, with these deliberate differences:
-- `NAME=X`, where X has no ':', '/' or '@', sets the TAG X (kustomize would set newName X).
+- `NAME=X` and `NAME=X@DIGEST`, where X has no ':' or '/', set the TAG X (kustomize would set
+  newName X). A new name needs a registry or path (`NAME=ghcr.io/o/x`) or a tag (`NAME=x:TAG`).
 - An existing entry stays where it is and keeps the fields the argument does not mention:
   setting a tag keeps `newName` (kustomize drops it unless given `*`); setting only a new name
   keeps `newTag` and `digest`. As in kustomize, a new tag without a digest removes the digest,
@@ -187,10 +188,10 @@ def _parse_target(rhs: str, arg: str) -> tuple[str | None, str | None, str | Non
     """(new name, tag, digest) from what follows '='."""
     if not rhs:
         raise _usage(arg, "nothing after '='")
-    if not any(ch in rhs for ch in ":/@"):
-        # Deliberate difference from kustomize: a bare word is a tag, not a new name.
-        return None, rhs, None
     new_name, tag, digest = _split_reference(rhs, arg)
+    if tag is None and new_name != PRESERVE and not any(ch in new_name for ch in ":/"):
+        # Deliberate difference from kustomize: a bare word (before any @digest) is a tag.
+        return None, new_name or None, digest
     return new_name or None, tag, digest
 
 
@@ -602,14 +603,17 @@ class _Style:
 
 def _style(doc: _Doc) -> _Style:
     by_key: dict[str, str] = {}
+    preferred_in_images: list[str] = []
     for entry in doc.entries:
         for key, fld in entry.fields.items():
-            style = getattr(fld.value, "style", None)
-            if style in _QUOTES:
-                by_key[key] = style
+            node = fld.value
+            if isinstance(node, ScalarNode) and node.style in _QUOTES:
+                preferred_in_images.append(node.style)
+                if not needs_quotes(node.value):  # quoted by choice, not by necessity
+                    by_key[key] = node.style
     nodes = _walk(doc.root) if doc.root is not None else iter(())
     quoted = [n.style for n in nodes if isinstance(n, ScalarNode) and n.style in _QUOTES]
-    preferred = next(iter(by_key.values()), quoted[0] if quoted else '"')
+    preferred = next(iter(preferred_in_images + quoted), '"')
     return _Style(preferred=preferred, by_key=by_key)
 
 
