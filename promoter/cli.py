@@ -1,17 +1,431 @@
-"""Command line: typer commands only. Parse, call the domain, print, map errors to exit codes."""
+"""Command line: typer commands only. Parse, call the domain, print, map errors to exit codes.
+
+People get rich text on stdout; `--json` prints exactly one JSON document on stdout. Diagnostics
+go to stderr. Every option has a PROMOTER_* environment variable and is accepted after the
+command name. Errors become exit codes in one place: `_run`.
+"""
 
 from __future__ import annotations
 
-import typer
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
-from promoter import __version__
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from promoter import __version__, promotion
+from promoter.errors import ExitCode, PromoterError, UsageError, redact
+from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
 app = typer.Typer(
     name="promoter",
     help="Promote the exact image tag staging had to production, through a GitOps repo.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+# ----------------------------------------------------------------------------- options
+
+Repo = Annotated[str, typer.Option(
+    "--repo", envvar="PROMOTER_REPO",
+    help="GitOps repo: a local working copy or a URL (file://, ssh://, git@host:org/r.git, https://).",
+)]
+Branch = Annotated[str | None, typer.Option(
+    "--branch", envvar="PROMOTER_BRANCH",
+    help="Branch to read and commit to [default: remote default / current branch].",
+)]
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", envvar="PROMOTER_CONFIG",
+    help="Config file, relative to the repo root [default: promoter.yaml, else overlays/*].",
+)]
+Push = Annotated[bool, typer.Option(
+    "--push/--no-push", envvar="PROMOTER_PUSH",
+    help="Push the commit (a local working copy pushes to its upstream).",
+)]
+Json = Annotated[bool, typer.Option(
+    "--json", envvar="PROMOTER_JSON", help="Print one JSON document on stdout.")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", envvar="PROMOTER_DRY_RUN", help="Show the diff; change nothing.")]
+Message = Annotated[str | None, typer.Option(
+    "--message", "-m", envvar="PROMOTER_MESSAGE", help="Commit message body (why).")]
+SkipCi = Annotated[bool, typer.Option(
+    "--skip-ci", envvar="PROMOTER_SKIP_CI", help="Add [skip ci] to the commit subject.")]
+Debug = Annotated[bool, typer.Option(
+    "--debug", envvar="PROMOTER_DEBUG", help="Show tracebacks.")]
+MaxAttempts = Annotated[int, typer.Option(
+    "--max-attempts", envvar="PROMOTER_MAX_ATTEMPTS", min=1,
+    help="Push attempts when the branch moves under us.")]
+
+
+@dataclass(frozen=True)
+class Common:
+    repo: RepoOptions
+    commit: CommitOptions
+    json: bool
+    debug: bool
+
+
+def _common(repo: str, branch: str | None, config: str | None, push: bool, json_out: bool,
+            dry_run: bool, message: str | None, skip_ci: bool, debug: bool,
+            max_attempts: int = 10) -> Common:
+    return Common(
+        RepoOptions(repo=repo, branch=branch, config=config, push=push),
+        CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
+                      max_attempts=max_attempts, environ=dict(os.environ)),
+        json_out,
+        debug,
+    )
+
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _run(common: Common, action: Callable[[], Any], human: Callable[[Any], None]) -> None:
+    """Call the domain; print its result; map every error to its exit code, here only."""
+    try:
+        result = action()
+    except PromoterError as exc:
+        _fail(common, str(exc), exc.exit_code, type(exc).__name__)
+    except KeyboardInterrupt:
+        _fail(common, "interrupted", ExitCode.UNEXPECTED, "KeyboardInterrupt")
+    except Exception as exc:  # an unexpected error: one line, traceback only with --debug
+        if common.debug:
+            err.print_exception()
+        _fail(common, f"unexpected error: {redact(repr(exc))} (run with --debug for details)",
+              ExitCode.UNEXPECTED, type(exc).__name__)
+    if common.json:
+        sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
+    else:
+        human(result)
+
+
+def _fail(common: Common, message: str, code: ExitCode, kind: str) -> None:
+    if common.debug and sys.exc_info()[0] is not None and code != ExitCode.UNEXPECTED:
+        err.print_exception()
+    err.print(f"[bold red]promoter: error:[/] {escape(message)}")
+    if common.json:
+        doc = {"error": {"message": message, "exit_code": int(code), "type": kind}}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    raise typer.Exit(int(code))
+
+
+def _to_json(result: Any) -> Any:
+    if hasattr(result, "to_json"):
+        return result.to_json()
+    if isinstance(result, dict):
+        return {k: _to_json(v) for k, v in result.items()}
+    if isinstance(result, list | tuple):
+        return [_to_json(v) for v in result]
+    return result
+
+
+# ----------------------------------------------------------------------------- human output
+
+
+def _show_change(result: ChangeResult) -> None:
+    verb = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}[result.action]
+    if not result.changed:
+        out.print(f"[green]✔[/] {result.environment} already has "
+                  f"{_images_text(result)}: nothing to do, no commit")
+        return
+    for delta in result.images:
+        if delta.changed:
+            old = _ref(delta.old_tag, delta.old_digest)
+            new = _ref(delta.new_tag, delta.new_digest)
+            out.print(f"  {escape(delta.name)}  [red]{escape(old)}[/] → [green]{escape(new)}[/]")
+    if result.dry_run:
+        out.print(f"[yellow]dry run[/]: {verb}({result.environment}) would change "
+                  f"{result.path}; nothing was written, committed or pushed")
+        out.print(escape(result.diff), end="")
+        return
+    where = "pushed" if result.pushed else "committed locally, not pushed"
+    source = f" from {result.source}" if result.source else ""
+    retries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+    out.print(f"[green]✔[/] {verb}({result.environment}){source}: commit "
+              f"{(result.commit or '')[:12]}, {where}{retries}")
+
+
+def _images_text(result: ChangeResult) -> str:
+    return ", ".join(f"{d.name} {_ref(d.new_tag, d.new_digest)}" for d in result.images)
+
+
+def _ref(tag: str | None, digest: str | None) -> str:
+    text = tag or "(no tag)"
+    return f"{text}@{digest[:19]}…" if digest else text
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@app.command("set-image")
+def set_image_cmd(
+    environment: Annotated[str, typer.Argument(help="Environment, e.g. staging.")],
+    images: Annotated[list[str], typer.Argument(
+        help="IMAGE=TAG, IMAGE:TAG, IMAGE@sha256:HEX, IMAGE=TAG@sha256:HEX, IMAGE=NEWNAME:TAG.")],
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False, max_attempts: MaxAttempts = 10,
+) -> None:
+    """Deploy a tag to an environment without a source (staging): edit, render, commit, push."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
+                max_attempts)
+    _run(c, lambda: promotion.set_image(c.repo, c.commit, environment, images), _show_change)
+
+
+@app.command()
+def promote(
+    target: Annotated[str, typer.Argument(help="Environment to promote into, e.g. production.")],
+    tag: Annotated[str | None, typer.Option(
+        "--tag", envvar="PROMOTER_TAG",
+        help="Promote exactly this tag; it must have been deployed to the source.")] = None,
+    image: Annotated[list[str] | None, typer.Option(
+        "--image", envvar="PROMOTER_IMAGE", help="Only these images (repeatable).")] = None,
+    from_env: Annotated[str | None, typer.Option(
+        "--from", envvar="PROMOTER_FROM", help="Source environment (must be the configured one).")
+    ] = None,
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False, max_attempts: MaxAttempts = 10,
+) -> None:
+    """Copy image tags and digests from TARGET's source environment into TARGET."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
+                max_attempts)
+    _run(c, lambda: promotion.promote(c.repo, c.commit, target, tag=tag, images=image or (),
+                                      from_env=from_env), _show_change)
+
+
+@app.command()
+def rollback(
+    environment: Annotated[str, typer.Argument(help="Environment to roll back.")],
+    to: Annotated[str | None, typer.Option(
+        "--to", envvar="PROMOTER_TO", help="Tag to go back to (from ENV's own history).")] = None,
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False, max_attempts: MaxAttempts = 10,
+) -> None:
+    """A new forward commit that sets ENV back to its previous tag, or to --to TAG."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
+                max_attempts)
+    _run(c, lambda: promotion.rollback(c.repo, c.commit, environment, to=to), _show_change)
+
+
+@app.command()
+def status(
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """Every environment with its images, and whether it matches its source."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    _run(c, lambda: {"environments": promotion.status(c.repo)}, _show_status)
+
+
+def _show_status(result: dict[str, list[promotion.EnvironmentStatus]]) -> None:
+    table = Table("environment", "image", "newName", "tag", "digest", "source", "in sync")
+    for env in result["environments"]:
+        sync = {None: "", True: "[green]yes[/]", False: "[yellow]no[/]"}[env.in_sync]
+        for i, entry in enumerate(env.images or ()):
+            table.add_row(env.name if i == 0 else "", escape(entry.name),
+                          escape(entry.new_name or ""), escape(entry.new_tag or ""),
+                          escape(entry.digest or ""), (env.source or "") if i == 0 else "",
+                          sync if i == 0 else "")
+        if not env.images:
+            table.add_row(env.name, "(no images: entries)", "", "", "", env.source or "", sync)
+    out.print(table)
+
+
+@app.command()
+def diff(
+    source: Annotated[str, typer.Argument(help="Source environment, e.g. staging.")],
+    target: Annotated[str, typer.Argument(help="Target environment, e.g. production.")],
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """What `promote TARGET` would change: the image deltas and the overlay diff."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    _run(c, lambda: promotion.diff(c.repo, source, target), _show_diff)
+
+
+def _show_diff(result: ChangeResult) -> None:
+    if not result.changed:
+        out.print(f"[green]✔[/] {result.environment} already has {_images_text(result)}")
+        return
+    for delta in result.images:
+        if delta.changed:
+            out.print(f"  {escape(delta.name)}  {escape(_ref(delta.old_tag, delta.old_digest))}"
+                      f" → {escape(_ref(delta.new_tag, delta.new_digest))}")
+    out.print(escape(result.diff), end="")
+
+
+@app.command()
+def history(
+    environment: Annotated[str, typer.Argument(help="Environment.")],
+    limit: Annotated[int | None, typer.Option(
+        "--limit", "-n", envvar="PROMOTER_LIMIT", min=1, help="At most N entries.")] = None,
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """The changes to ENV, newest first, read from commit trailers."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    _run(c, lambda: {"environment": environment,
+                     "entries": promotion.history(c.repo, environment, limit=limit)},
+         _show_history)
+
+
+def _show_history(result: dict[str, Any]) -> None:
+    table = Table("date", "commit", "author", "action", "images", "source", "build")
+    for entry in result["entries"]:
+        record = entry.record
+        images = ", ".join(f"{i.name} {_ref(i.tag, i.digest)}" for i in record.images)
+        table.add_row(entry.date, entry.commit[:12], escape(entry.author), record.action,
+                      escape(images), escape(record.source or ""),
+                      escape(record.build_url or ""))
+    out.print(f"history of {result['environment']}")
+    out.print(table)
+
+
+@app.command()
+def validate(
+    environments: Annotated[list[str] | None, typer.Argument(
+        help="Environments to render [default: all].")] = None,
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """Render each environment with kustomize and list what it deploys; exit 4 on any failure."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    results: list[promotion.Validation] = []
+
+    def action() -> dict[str, Any]:
+        results.extend(promotion.validate(c.repo, environments or ()))
+        return {"ok": all(r.error is None for r in results), "environments": results}
+
+    _run(c, action, _show_validation)
+    if any(r.error is not None for r in results):
+        raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _show_validation(result: dict[str, Any]) -> None:
+    for item in result["environments"]:
+        if item.error is None:
+            images = ", ".join(str(i) for i in item.images) or "no images"
+            out.print(f"[green]✔[/] {item.name} ({item.path}): {escape(images)}")
+        else:
+            err.print(f"[red]✘[/] {item.name} ({item.path}): {escape(item.error)}")
+
+
+@app.command("check-pipeline")
+def check_pipeline(
+    path: Annotated[str, typer.Argument(help="CircleCI config.")] = ".circleci/config.yml",
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """Fail (exit 4) when a job can change a guarded environment without an approval upstream."""
+    from promoter.pipeline import check_pipeline as check
+
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    reports: list[Any] = []
+
+    def action() -> Any:
+        from promoter.config import load_config
+
+        cfg = load_config(Path(repo), config)
+        sources = {e.name: e.source for e in cfg.environments}
+        file = Path(path)
+        if not file.is_file():
+            raise UsageError(f"CircleCI config {path} not found")
+        reports.append(check(file.read_text(encoding="utf-8"), sources, path=path))
+        return reports[0]
+
+    _run(c, action, _show_pipeline)
+    if reports and not reports[0].ok:
+        raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _show_pipeline(report: Any) -> None:
+    for line in report.checked:
+        out.print(f"  checked: {escape(line)}")
+    for finding in report.findings:
+        err.print(f"[red]✘[/] {report.path}: workflow {finding.workflow}, job {finding.job}: "
+                  f"{escape(finding.message)}")
+    if report.ok:
+        out.print(f"[green]✔[/] {report.path}: no path reaches a guarded environment "
+                  "without approval")
+
+
+@app.command()
+def demo(
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", envvar="PROMOTER_YES", help="Approve the production step without asking.")
+    ] = False,
+    source: Annotated[Path | None, typer.Option(
+        "--source", envvar="PROMOTER_DEMO_SOURCE",
+        help="Folder with overlays/ and promoter.yaml [default: this checkout].")] = None,
+    workdir: Annotated[Path | None, typer.Option(
+        "--workdir", envvar="PROMOTER_DEMO_WORKDIR",
+        help="Where to create the throwaway repo [default: a new temp dir].")] = None,
+    json_out: Json = False, debug: Debug = False,
+) -> None:
+    """Run the whole pipeline on a throwaway local GitOps repo made from overlays/."""
+    from promoter.demo import Step, run_demo
+
+    c = _common(".", None, None, True, json_out, False, None, False, debug)
+    interactive = not yes and not os.environ.get("CI") and sys.stdin.isatty()
+
+    def approve(question: str) -> bool:
+        if interactive:
+            return typer.confirm(question, default=True, err=True)
+        reason = "--yes" if yes else ("CI is set" if os.environ.get("CI") else "no terminal")
+        err.print(f"{question} approved automatically ({reason})")
+        return True
+
+    def report(step: Step) -> None:
+        if not json_out:
+            _show_step(step)
+
+    _run(c, lambda: run_demo(report, approve, source=source, workdir=workdir), _show_demo)
+
+
+def _show_step(step: Any) -> None:
+    out.rule(f"[bold]{escape(step.title)}")
+    if step.detail:
+        out.print(escape(step.detail))
+    if step.status is not None:
+        _show_status({"environments": step.status})
+    if step.change is not None:
+        _show_change(step.change)
+        if step.change.diff:
+            out.print(escape(step.change.diff), end="")
+    if step.commit_message:
+        out.print("[dim]commit message:[/]")
+        for line in step.commit_message.splitlines():
+            out.print(f"  [cyan]{escape(line)}[/]")
+    if step.history is not None:
+        _show_history({"environment": "production", "entries": step.history})
+    if step.refusal is not None:
+        code = int(step.refusal.exit_code)
+        out.print(f"[red]refused (exit {code}):[/] {escape(str(step.refusal))}")
+    for line in step.lines:
+        out.print(f"  {escape(line)}")
+
+
+def _show_demo(result: Any) -> None:
+    same = result.staging_tag == result.production_tag
+    mark = "[green]✔[/]" if same else "[yellow]![/]"
+    out.print(f"{mark} staging {result.staging_tag}, production {result.production_tag}; "
+              f"demo repo: {result.workdir}")
 
 
 def _version(value: bool) -> None:
@@ -22,11 +436,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    """promoter: GitOps manifest promoter."""
+    """promoter: GitOps manifest promoter. Exit codes: 0 done, 1 unexpected, 2 usage,
+    3 refused by policy, 4 invalid content or render failure, 5 git/remote failure."""
 
 
 def main() -> None:

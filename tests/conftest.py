@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests that read ../shared skip with a reason when it is absent (a user's clone)."""
+"""Shared fixtures. Tests that read ../shared skip with a reason when it is absent."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ GITHUB_OPENAPI = SHARED / "github-openapi" / "api.github.com.subset.json"
 def require_shared(path: Path) -> Path:
     """Return path, or skip the calling test when ../shared (or that part of it) is absent."""
     if not path.exists():
-        pytest.skip(f"{path} is absent: ../shared is only beside the project in the team's workspace")
+        pytest.skip(f"{path} is absent: ../shared is only beside the team's workspace checkout")
     return path
 
 
@@ -31,7 +31,9 @@ def github_openapi_path() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _git_identity(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Isolate tests from the developer's git config and CI variables."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
