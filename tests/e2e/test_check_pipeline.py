@@ -1,0 +1,37 @@
+"""`promoter check-pipeline` through the installed command, on our own CircleCI config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import PROJECT, PROMOTER
+
+
+def check(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(PROMOTER), "check-pipeline", *args], cwd=cwd,
+                          env=dict(os.environ, CI="true"), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False, timeout=120)
+
+
+def test_our_config_passes() -> None:
+    done = check(PROJECT)
+    assert done.returncode == 0, done.stderr
+    assert "promote-production" in done.stdout
+
+
+def test_production_without_approval_fails_naming_the_job(tmp_path: Path) -> None:
+    config = (PROJECT / ".circleci" / "config.yml").read_text()
+    assert "- request_prod\n" in config
+    broken = tmp_path / "config.yml"
+    broken.write_text(config.replace("- request_prod\n", "- promote-staging\n"))
+    done = check(PROJECT, str(broken))
+    assert done.returncode == 4
+    assert "promote-production" in done.stderr
+
+
+def test_missing_config_is_a_usage_error(tmp_path: Path) -> None:
+    done = check(PROJECT, str(tmp_path / "nope.yml"))
+    assert done.returncode == 2
+    assert "not found" in done.stderr
