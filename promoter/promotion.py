@@ -17,9 +17,8 @@ from typing import Any
 from promoter.config import Config, Environment, load_config
 from promoter.errors import GitError, KustomizationError, PolicyError, PromoterError, UsageError
 from promoter.gitrepo import PushRejected, Workspace, backoff_delays, open_workspace
-from promoter.history import HistoryEntry, ImageTrailer, Record, ci_metadata
+from promoter.history import HistoryEntry, ImageTrailer, Record, ci_metadata, format_message
 from promoter.history import environment_history as _environment_history
-from promoter.history import format_message
 from promoter.kustomization import (
     FileEdit,
     ImageChange,
