@@ -285,7 +285,12 @@ CASES = [
         "keep-new-name-and-update-digest",
         (f"image2=*@{DIGEST}",),
         ("images:", f"- digest: {DIGEST}", "  name: image2", "  newName: my-image2"),
-        infile=("images:", "- name: image2", "  newName: my-image2", "  digest: sha256:abcdef12345"),
+        infile=(
+            "images:",
+            "- name: image2",
+            "  newName: my-image2",
+            "  digest: sha256:abcdef12345",
+        ),
     ),
     Case(
         "keep-new-name-remove-tag-and-set-digest",
