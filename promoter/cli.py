@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from promoter import __version__, promotion
+from promoter import __version__, promotion, pullrequest
 from promoter.errors import ExitCode, PromoterError, UsageError, redact
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
@@ -60,6 +60,9 @@ SkipCi = Annotated[bool, typer.Option(
     "--skip-ci", envvar="PROMOTER_SKIP_CI", help="Add [skip ci] to the commit subject.")]
 Debug = Annotated[bool, typer.Option(
     "--debug", envvar="PROMOTER_DEBUG", help="Show tracebacks.")]
+PrOpt = Annotated[bool, typer.Option(
+    "--pr", envvar="PROMOTER_PR",
+    help="Open (or update) the environment's promotion pull request instead of pushing.")]
 MaxAttempts = Annotated[int, typer.Option(
     "--max-attempts", envvar="PROMOTER_MAX_ATTEMPTS", min=1,
     help="Push attempts when the branch moves under us.")]
@@ -147,6 +150,13 @@ def _show_change(result: ChangeResult) -> None:
                   f"{result.path}; nothing was written, committed or pushed")
         out.print(escape(result.diff), end="")
         return
+    if result.pull_request is not None:
+        pr = result.pull_request
+        verb_pr = "updated" if pr["updated"] else "opened"
+        out.print(f"[green]✔[/] {verb}({result.environment}): {verb_pr} pull request "
+                  f"#{pr['number']} {pr['url']} (branch {escape(pr['branch'])}, commit "
+                  f"{(result.commit or '')[:12]})")
+        return
     where = "pushed" if result.pushed else "committed locally, not pushed"
     source = f" from {result.source}" if result.source else ""
     retries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
@@ -192,6 +202,7 @@ def promote(
     from_env: Annotated[str | None, typer.Option(
         "--from", envvar="PROMOTER_FROM", help="Source environment (must be the configured one).")
     ] = None,
+    pr: PrOpt = False,
     repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
     json_out: Json = False, dry_run: DryRun = False, message: Message = None,
     skip_ci: SkipCi = False, debug: Debug = False, max_attempts: MaxAttempts = 10,
@@ -199,8 +210,12 @@ def promote(
     """Copy image tags and digests from TARGET's source environment into TARGET."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
                 max_attempts)
-    _run(c, lambda: promotion.promote(c.repo, c.commit, target, tag=tag, images=image or (),
-                                      from_env=from_env), _show_change)
+    if pr:
+        planner = promotion.promote_planner(target, tag, image or (), from_env)
+        _run(c, lambda: pullrequest.propose(c.repo, c.commit, "promote", planner), _show_change)
+    else:
+        _run(c, lambda: promotion.promote(c.repo, c.commit, target, tag=tag, images=image or (),
+                                          from_env=from_env), _show_change)
 
 
 @app.command()
@@ -208,6 +223,7 @@ def rollback(
     environment: Annotated[str, typer.Argument(help="Environment to roll back.")],
     to: Annotated[str | None, typer.Option(
         "--to", envvar="PROMOTER_TO", help="Tag to go back to (from ENV's own history).")] = None,
+    pr: PrOpt = False,
     repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
     json_out: Json = False, dry_run: DryRun = False, message: Message = None,
     skip_ci: SkipCi = False, debug: Debug = False, max_attempts: MaxAttempts = 10,
@@ -215,7 +231,11 @@ def rollback(
     """A new forward commit that sets ENV back to its previous tag, or to --to TAG."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
                 max_attempts)
-    _run(c, lambda: promotion.rollback(c.repo, c.commit, environment, to=to), _show_change)
+    if pr:
+        planner = promotion.rollback_planner(environment, to)
+        _run(c, lambda: pullrequest.propose(c.repo, c.commit, "rollback", planner), _show_change)
+    else:
+        _run(c, lambda: promotion.rollback(c.repo, c.commit, environment, to=to), _show_change)
 
 
 @app.command()
@@ -363,6 +383,60 @@ def _show_pipeline(report: Any) -> None:
     if report.ok:
         out.print(f"[green]✔[/] {report.path}: no path reaches a guarded environment "
                   "without approval")
+
+
+@app.command("pr-status")
+def pr_status(
+    environment: Annotated[str, typer.Argument(help="Environment whose promotion PR to read.")],
+    number: Annotated[int | None, typer.Option(
+        "--number", envvar="PROMOTER_PR_NUMBER", min=1,
+        help="This pull request (e.g. from promote --pr --json) instead of the open one.")] = None,
+    wait: Annotated[bool, typer.Option(
+        "--wait", envvar="PROMOTER_WAIT", help="Poll until merged, closed or --timeout.")] = False,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", envvar="PROMOTER_TIMEOUT", min=0, help="Seconds --wait polls at most.")
+    ] = 3600.0,
+    interval: Annotated[float, typer.Option(
+        "--interval", envvar="PROMOTER_INTERVAL", min=0.01, help="Seconds between polls.")
+    ] = 15.0,
+    merge: Annotated[bool, typer.Option(
+        "--merge", envvar="PROMOTER_MERGE",
+        help="Merge the PR once approved and mergeable (guarded by its head sha).")] = False,
+    method: Annotated[str, typer.Option(
+        "--method", envvar="PROMOTER_MERGE_METHOD", help="merge, squash or rebase.")] = "merge",
+    repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
+    json_out: Json = False, dry_run: DryRun = False, message: Message = None,
+    skip_ci: SkipCi = False, debug: Debug = False,
+) -> None:
+    """State of ENV's promotion pull request. Exit 0 merged, 3 closed or changes requested,
+    8 still open (waiting for approval or merge)."""
+    c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
+    options = pullrequest.WaitOptions(wait=wait, timeout=timeout, interval=interval, merge=merge,
+                                      method=method)
+    reports: list[pullrequest.PullRequestReport] = []
+
+    def action() -> pullrequest.PullRequestReport:
+        reports.append(pullrequest.pr_status(c.repo, environment, number=number,
+                                             options=options, environ=os.environ))
+        return reports[0]
+
+    _run(c, action, _show_pr_status)
+    if reports:
+        raise typer.Exit(int(reports[0].exit_code))
+
+
+def _show_pr_status(report: pullrequest.PullRequestReport) -> None:
+    pr = report.status.pr
+    colour = {"merged": "green", "closed": "red", "changes-requested": "red",
+              "approved": "cyan"}.get(report.state, "yellow")
+    done = " (merged by promoter)" if report.merged_now else ""
+    late = " (timed out waiting)" if report.timed_out else ""
+    out.print(f"#{pr.number} {escape(pr.title)}: [{colour}]{report.state}[/]{done}{late}")
+    out.print(f"  {pr.url}  branch {escape(pr.head_branch)} @ {pr.head_sha[:12]}")
+    approvals = ", ".join(report.status.approvals) or "none"
+    out.print(f"  approvals: {escape(approvals)}; mergeable: {report.status.mergeable}")
+    if report.status.changes_requested:
+        out.print(f"  changes requested by: {escape(', '.join(report.status.changes_requested))}")
 
 
 @app.command()

@@ -3,7 +3,7 @@
 Exit codes (documented in README.md):
 0 done or nothing to do; 1 unexpected; 2 usage (unknown environment, malformed argument or
 config); 3 refused by policy; 4 invalid repository content or render failure; 5 git or
-remote failure after retries.
+remote failure after retries; 8 (pr-status only) the pull request is still open.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     POLICY = 3
     INVALID = 4
     REMOTE = 5
+    WAITING = 8  # pr-status: the promotion pull request is still open
 
 
 _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")

@@ -245,6 +245,37 @@ class Workspace:
                            hint="the remote refuses this change (hook or branch protection); "
                            "open a pull request or ask the repository admins")
 
+    def remote_url(self) -> str | None:
+        """The remote's URL as configured. It may hold credentials: redact before showing it."""
+        if self.remote is None:
+            return None
+        url = self._git("remote", "get-url", "--", self.remote).text.strip()
+        return url or None
+
+    def push_branch(self, branch: str, *, expect: str | None) -> None:
+        """Push HEAD to refs/heads/BRANCH, replacing it only if it is still at `expect`
+        (None: it must not exist yet). For promotion pull request branches."""
+        if self.remote is None:
+            raise GitError(f"branch {self.branch} in {self.root} has no remote to push to")
+        _check_branch_name(branch)
+        ref = f"refs/heads/{branch}"
+        lease = f"--force-with-lease={ref}:{expect or ''}"
+        result = self._git("push", "--porcelain", lease, "--", self.remote, f"HEAD:{ref}")
+        if result.ok:
+            return
+        where = f"{self.remote} ({self._remote_url()}) branch {branch}"
+        rejection = _push_rejection(result.text) or result.detail()
+        retryable = "stale info" in rejection or "fetch first" in rejection
+        raise PushRejected(f"push to {where} was rejected: {rejection}", retryable=retryable,
+                           hint="someone else pushed to the promotion branch; run again")
+
+    def delete_remote_branch(self, branch: str) -> None:
+        """Remove a branch promoter pushed (cleanup after a pull request could not be opened)."""
+        if self.remote is None:
+            return
+        _check(self._git("push", "--quiet", "--", self.remote, f":refs/heads/{branch}"),
+               f"cannot delete branch {branch} on {self.remote} ({self._remote_url()})")
+
     def _remote_url(self) -> str:
         if self.remote is None:
             return "no remote"

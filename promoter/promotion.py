@@ -93,9 +93,11 @@ class ChangeResult:
     message: str | None = None
     attempts: int = 1
     dry_run: bool = False
+    pull_request: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "pull_request": self.pull_request,
             "environment": self.environment,
             "action": self.action,
             "changed": self.changed,
@@ -148,33 +150,41 @@ def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
 def promote(repo: RepoOptions, opts: CommitOptions, target: str, *, tag: str | None = None,
             images: Sequence[str] = (), from_env: str | None = None) -> ChangeResult:
     """Copy image entries (tag and digest) from TARGET's source environment."""
+    return _change(repo, opts, "promote", promote_planner(target, tag, images, from_env),
+                   depth=None)
 
+
+def promote_planner(target: str, tag: str | None, images: Sequence[str],
+                    from_env: str | None) -> Planner:
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env, source = _source_of(cfg, target, from_env)
-        rel = _kustomization_rel(ws, source)
+        rel = kustomization_rel(ws, source)
         if tag is None:
-            entries = _select(_read(ws, rel), images, source.name)
+            entries = _select(read_entries(ws, rel), images, source.name)
             commits = ws.path_commits(rel, max_count=1)
             at = commits[0] if commits else ws.head()
         else:
             at, entries = _find_in_history(ws, rel, tag, images, source.name)
-        current = _read(ws, _kustomization_rel(ws, env))
+        current = read_entries(ws, kustomization_rel(ws, env))
         changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
         if not changes:
             raise PolicyError(f"{source.name} has no image tag or digest to promote to {env.name}")
         return Plan(env, changes, source=f"{source.name}@{at}")
 
-    return _change(repo, opts, "promote", plan, depth=None)
+    return plan
 
 
 def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
              to: str | None = None) -> ChangeResult:
     """A new forward commit setting ENV back to its previous images, or to tag TO."""
+    return _change(repo, opts, "rollback", rollback_planner(environment, to), depth=None)
 
+
+def rollback_planner(environment: str, to: str | None) -> Planner:
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env = cfg.environment(environment)
-        rel = _kustomization_rel(ws, env)
-        current = _read(ws, rel)
+        rel = kustomization_rel(ws, env)
+        current = read_entries(ws, rel)
         if to is not None:
             _, entries = _find_in_history(ws, rel, to, (), env.name)
         else:
@@ -182,7 +192,7 @@ def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
         changes = tuple(ImageChange(e.name, new_tag=e.new_tag, digest=e.digest) for e in entries)
         return Plan(env, changes)
 
-    return _change(repo, opts, "rollback", plan, depth=None)
+    return plan
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,7 @@ class EnvironmentStatus:
 def status(repo: RepoOptions) -> list[EnvironmentStatus]:
     with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
         cfg = load_config(ws.root, repo.config)
-        entries = {e.name: _read(ws, _kustomization_rel(ws, e)) for e in cfg.environments}
+        entries = {e.name: read_entries(ws, kustomization_rel(ws, e)) for e in cfg.environments}
         result = []
         for env in cfg.environments:
             in_sync = None if env.source is None else _same_images(entries[env.source],
@@ -222,9 +232,9 @@ def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
 
     def plan(ws: Workspace, cfg: Config) -> Plan:
         src, env = cfg.environment(source), cfg.environment(target)
-        rel = _kustomization_rel(ws, src)
-        current = _read(ws, _kustomization_rel(ws, env))
-        entries = [e for e in _read(ws, rel) if e.new_tag or e.digest]
+        rel = kustomization_rel(ws, src)
+        current = read_entries(ws, kustomization_rel(ws, env))
+        entries = [e for e in read_entries(ws, rel) if e.new_tag or e.digest]
         commits = ws.path_commits(rel, max_count=1)
         at = commits[0] if commits else ws.head()
         return Plan(env, tuple(_copy_change(e, current) for e in entries), f"{src.name}@{at}")
@@ -239,7 +249,7 @@ def history(repo: RepoOptions, environment: str, *, limit: int | None = None
         raise UsageError(f"--limit must be at least 1, got {limit}")
     with open_workspace(repo.repo, repo.branch, push=False, depth=None) as ws:
         env = load_config(ws.root, repo.config).environment(environment)
-        rel = _kustomization_rel(ws, env)
+        rel = kustomization_rel(ws, env)
         return _environment_history(ws, env.name, path=rel, limit=limit)
 
 
@@ -268,7 +278,7 @@ def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Valida
         results = []
         for env in envs:
             try:
-                _kustomization_rel(ws, env)
+                kustomization_rel(ws, env)
                 found = tuple(list_images(ws.root / env.path))
                 results.append(Validation(env.name, env.path, found, None))
             except PromoterError as exc:
@@ -299,22 +309,30 @@ def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
     )
 
 
+def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
+               attempt: int = 1) -> tuple[ChangeResult, FileEdit]:
+    """Edit and verify the overlay for a plan (nothing written on a dry run); no commit."""
+    env = plan.environment
+    rel = kustomization_rel(ws, env)
+    ws.ensure_clean([rel])
+    before = read_entries(ws, rel)
+    edit = set_images_verified(ws.root / env.path, plan.changes, dry_run=opts.dry_run)
+    changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
+    result = ChangeResult(env.name, action, edit.changed, None, False, changed,
+                          edit.diff(rel) if edit.changed else "", rel, plan.source,
+                          attempts=attempt, dry_run=opts.dry_run)
+    return result, edit
+
+
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
              attempt: int) -> ChangeResult | None:
     """One plan-edit-commit-push. None means: rejected because the branch moved, try again."""
-    env = plan.environment
-    rel = _kustomization_rel(ws, env)
-    ws.ensure_clean([rel])
-    before = _read(ws, rel)
-    edit = set_images_verified(ws.root / env.path, plan.changes, dry_run=opts.dry_run)
-    deltas = _deltas(plan.changes, before, read_images(edit.after, source=rel))
-    base = ChangeResult(env.name, action, edit.changed, None, False, deltas,
-                        edit.diff(rel) if edit.changed else "", rel, plan.source,
-                        attempts=attempt, dry_run=opts.dry_run)
+    base, edit = apply_plan(ws, plan, action, opts, attempt)
+    rel = base.path
     if not edit.changed or opts.dry_run:
         return base
-    message = _message(plan, action, deltas, opts)
-    sha = _commit(ws, rel, edit, message)
+    message = commit_message(plan, action, base.images, opts)
+    sha = commit_edit(ws, rel, edit, message)
     if not ws.will_push:
         return _replace(base, commit=sha, message=message)
     try:
@@ -330,7 +348,7 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     return _replace(base, commit=sha, pushed=True, message=message)
 
 
-def _commit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
+def commit_edit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
     try:
         return ws.commit([rel], message)
     except BaseException:
@@ -338,12 +356,13 @@ def _commit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
         raise
 
 
-def _message(plan: Plan, action: str, deltas: Sequence[ImageDelta], opts: CommitOptions) -> str:
+def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
+                   opts: CommitOptions) -> str:
     meta = ci_metadata(opts.environ)
     record = Record(
         action=action,
         environment=plan.environment.name,
-        images=tuple(ImageTrailer(d.name, d.new_tag, d.new_digest) for d in deltas if d.changed),
+        images=tuple(ImageTrailer(d.name, d.new_tag, d.new_digest) for d in changed if d.changed),
         source=plan.source,
         build_url=meta.get("build_url"),
         workflow_id=meta.get("workflow_id"),
@@ -387,7 +406,7 @@ def _source_of(cfg: Config, target: str, from_env: str | None) -> tuple[Environm
     return env, cfg.environment(env.source)
 
 
-def _kustomization_rel(ws: Workspace, env: Environment) -> str:
+def kustomization_rel(ws: Workspace, env: Environment) -> str:
     overlay = ws.root / env.path
     if not overlay.is_dir():
         raise KustomizationError(
@@ -397,7 +416,7 @@ def _kustomization_rel(ws: Workspace, env: Environment) -> str:
     return find_kustomization(overlay).relative_to(ws.root).as_posix()
 
 
-def _read(ws: Workspace, rel: str) -> list[ImageEntry]:
+def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
     return read_images((ws.root / rel).read_bytes().decode("utf-8"), source=rel)
 
 
@@ -474,7 +493,7 @@ def _same_images(source: Sequence[ImageEntry], target: Sequence[ImageEntry]) -> 
     return True
 
 
-def _deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
+def deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
             after: Sequence[ImageEntry]) -> tuple[ImageDelta, ...]:
     deltas = []
     for change in changes:
