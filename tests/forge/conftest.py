@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from promoter.forge.github import GitHubProvider, RetryPolicy
 
-from .github_standin import GitHubStandIn, SpecChecker
+from .github_standin import (
+    BOT,
+    COLLABORATORS,
+    OTHER_REVIEWER,
+    OTHER_REVIEWER_TOKEN,
+    REVIEWER,
+    REVIEWER_TOKEN,
+    TOKEN,
+    TOKENS,
+    GitHubStandIn,
+    SpecChecker,
+    load_spec_checker,
+    start_git_standin,
+)
 
-#: Distinctive so that a leak anywhere is easy to find; never a real token.
-TOKEN = "ghp_FAKEleakCanary0123456789abcdefXYZ"
-REVIEWER_TOKEN = "ghp_FAKEreviewerToken000000000000000"
-OTHER_REVIEWER_TOKEN = "ghp_FAKEotherReviewer0000000000000000"
-BOT = "promoter-bot"
-REVIEWER = "alice"
-OTHER_REVIEWER = "bob"
+__all__ = ["BOT", "OTHER_REVIEWER", "OTHER_REVIEWER_TOKEN", "REVIEWER", "REVIEWER_TOKEN", "TOKEN"]
 
-
-@cache
-def _checker(path: Path) -> SpecChecker:
-    """Loading the description takes ~0.5 s: once per session."""
-    return SpecChecker(path)
+#: make_github(git_dir, delete_branch_on_merge=False) -> a started, git-backed stand-in
+MakeGitHub = Callable[..., GitHubStandIn]
 
 
 @pytest.fixture
 def spec_checker(github_openapi_path: Path) -> SpecChecker:
-    return _checker(github_openapi_path)
+    return load_spec_checker(github_openapi_path)
 
 
 class Sleeps:
@@ -48,20 +51,19 @@ def sleeps() -> Sleeps:
 
 
 def _serve(checker: SpecChecker, prefix: str) -> Iterator[GitHubStandIn]:
-    standin = GitHubStandIn(
-        checker,
-        tokens={TOKEN: BOT, REVIEWER_TOKEN: REVIEWER, OTHER_REVIEWER_TOKEN: OTHER_REVIEWER},
-        collaborators=("carol",),
-        prefix=prefix,
-    )
+    standin = GitHubStandIn(checker, tokens=TOKENS, collaborators=COLLABORATORS, prefix=prefix)
     standin.start()
     try:
         yield standin
     finally:
         standin.stop()
-    if standin.problems:
-        pytest.fail("the GitHub stand-in saw requests or responses that do not match the "
-                    "OpenAPI description:\n" + "\n".join(standin.problems), pytrace=False)
+    _fail_on_problems(standin)
+
+
+def _fail_on_problems(standin: GitHubStandIn) -> None:
+    report = standin.problem_report()
+    if report is not None:
+        pytest.fail(report, pytrace=False)
 
 
 @pytest.fixture
@@ -74,6 +76,27 @@ def github(spec_checker: SpecChecker) -> Iterator[GitHubStandIn]:
 def github_enterprise(spec_checker: SpecChecker) -> Iterator[GitHubStandIn]:
     """The same stand-in under /api/v3, as GitHub Enterprise Server serves it."""
     yield from _serve(spec_checker, "/api/v3")
+
+
+@pytest.fixture
+def make_github(spec_checker: SpecChecker) -> Iterator[MakeGitHub]:
+    """make_github(bare_repo, delete_branch_on_merge=False): a started stand-in whose branches
+    and merges are those of the bare repository; all are stopped and checked at teardown."""
+    started: list[GitHubStandIn] = []
+
+    def make(git_dir: Path, *, delete_branch_on_merge: bool = False) -> GitHubStandIn:
+        standin = start_git_standin(spec_checker, git_dir,
+                                    delete_branch_on_merge=delete_branch_on_merge)
+        started.append(standin)
+        return standin
+
+    try:
+        yield make
+    finally:
+        for standin in started:
+            standin.stop()
+    for standin in started:
+        _fail_on_problems(standin)
 
 
 @pytest.fixture

@@ -10,18 +10,28 @@ schema says) and then given the values that matter; they are never written from 
 
 Test-side knobs are Python methods (not HTTP): push_branch, add_pull, fail_next,
 merge_after_polls, set_mergeable, approve (which goes through the real reviews endpoint).
+
+Optionally (git_dir=) the stand-in is backed by a REAL bare repository: branches and their shas
+are that repository's refs/heads (so `git push` to it is what creates and moves branches), open
+PRs follow their branch on every request, mergeability is computed with `git merge-tree`, and
+the merge endpoint writes merge / squash / rebase commits into it as GitHub does. Tests in other
+directories start one with start_git_standin() / serve_git_standin() and load_spec_checker().
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,6 +48,17 @@ SPEC_SERVER = "https://api.github.com"
 DOCS = "https://docs.github.com/rest"
 TIMESTAMP = "2024-05-01T12:00:00Z"
 Json = Any
+
+#: Distinctive so that a leak anywhere is easy to find; never real tokens.
+TOKEN = "ghp_FAKEleakCanary0123456789abcdefXYZ"
+REVIEWER_TOKEN = "ghp_FAKEreviewerToken000000000000000"
+OTHER_REVIEWER_TOKEN = "ghp_FAKEotherReviewer0000000000000000"
+BOT = "promoter-bot"
+REVIEWER = "alice"
+OTHER_REVIEWER = "bob"
+#: token -> login, for every stand-in the fixtures start
+TOKENS = {TOKEN: BOT, REVIEWER_TOKEN: REVIEWER, OTHER_REVIEWER_TOKEN: OTHER_REVIEWER}
+COLLABORATORS = ("carol",)
 
 
 def fake_sha(*parts: object) -> str:
@@ -187,6 +208,193 @@ class OAResponse:
     content_type: str = "application/json"
 
 
+# --------------------------------------------------------------------------- a real bare repo
+
+#: GitHub's identity on the commits it writes when merging.
+GITHUB_COMMITTER = ("GitHub", "noreply@github.com")
+
+
+@dataclass(frozen=True)
+class Ident:
+    """A commit author or committer; date is git's raw "SECONDS +ZZZZ" (None: now)."""
+
+    name: str
+    email: str
+    date: str | None = None
+
+    @classmethod
+    def of_user(cls, login: str) -> Ident:
+        return cls(login, f"{login}@users.noreply.github.com")
+
+    def env(self, role: str) -> dict[str, str]:
+        values = {f"GIT_{role}_NAME": self.name, f"GIT_{role}_EMAIL": self.email}
+        if self.date is not None:
+            values[f"GIT_{role}_DATE"] = self.date
+        return values
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author: Ident
+    message: str  # verbatim, as stored
+
+    @property
+    def subject(self) -> str:
+        return self.message.strip().split("\n", 1)[0]
+
+    @property
+    def body(self) -> str:
+        return self.message.strip().partition("\n")[2].strip()
+
+
+class StandInGitError(RuntimeError):
+    """A git command the stand-in ran failed (a stand-in or test setup bug)."""
+
+
+class BareRepo:
+    """The few plumbing commands GitHub's side of a repository needs, on a bare repo."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if self.git("rev-parse", "--is-bare-repository").strip() != "true":
+            raise StandInGitError(f"{self.path} is not a bare git repository")
+
+    def git(self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None,
+            ok: Sequence[int] = (0,)) -> str:
+        done = self.run(*args, input=input, env=env)
+        if done.returncode not in ok:
+            raise StandInGitError(f"git {' '.join(args)} in {self.path} exited "
+                                  f"{done.returncode}: {done.stderr.strip()}")
+        return done.stdout
+
+    def run(self, *args: str, input: str | None = None,
+            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items()
+                    if k not in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE")}
+        full_env.update(env or {})
+        return subprocess.run(["git", f"--git-dir={self.path}", *args], input=input,
+                              capture_output=True, text=True, env=full_env, check=False)
+
+    # ------------------------------------------------------------------ refs
+
+    def branch_sha(self, name: str) -> str | None:
+        done = self.run("rev-parse", "--verify", "--quiet", f"refs/heads/{name}^{{commit}}")
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    def branch_names(self) -> list[str]:
+        return self.git("for-each-ref", "--format=%(refname:strip=2)", "refs/heads/").split()
+
+    def update_branch(self, name: str, new: str, old: str | None = None) -> bool:
+        """Move (or create) refs/heads/NAME; with `old`, only if it still points there."""
+        args = ["update-ref", "-m", "stand-in", f"refs/heads/{name}", new]
+        return self.run(*args, *([old] if old else [])).returncode == 0
+
+    def delete_branch(self, name: str, old: str | None = None) -> bool:
+        return self.run("update-ref", "-d", f"refs/heads/{name}",
+                        *([old] if old else [])).returncode == 0
+
+    # ------------------------------------------------------------------ objects
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        done = self.run("merge-base", "--is-ancestor", ancestor, descendant)
+        if done.returncode > 1:
+            raise StandInGitError(done.stderr.strip())
+        return done.returncode == 0
+
+    def commits(self, base: str, head: str, *, merges: bool = True) -> list[str]:
+        """The commits of head that base does not have, oldest first (a PR's commits)."""
+        args = ["rev-list", "--reverse", *([] if merges else ["--no-merges"]), f"{base}..{head}"]
+        return self.git(*args).split()
+
+    def tree(self, commit: str) -> str:
+        return self.git("rev-parse", f"{commit}^{{tree}}").strip()
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        raw = self.git("cat-file", "commit", sha)
+        headers, _, message = raw.partition("\n\n")
+        parents: list[str] = []
+        author: Ident | None = None
+        for line in headers.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "parent":
+                parents.append(value)
+            elif key == "author":
+                match = re.fullmatch(r"(.*) <(.*)> (\d+ [+-]\d{4})", value)
+                assert match, f"unexpected author line in {sha}: {value!r}"
+                author = Ident(*match.groups())
+        assert author is not None, f"commit {sha} has no author"
+        return CommitInfo(sha, tuple(parents), author, message)
+
+    def merge_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree of merging the two commits (their merge base as base); None on conflict."""
+        done = self.run("merge-tree", "--write-tree", ours, theirs)
+        if done.returncode not in (0, 1):
+            raise StandInGitError(f"git merge-tree {ours} {theirs}: {done.stderr.strip()}")
+        return done.stdout.split("\n", 1)[0] if done.returncode == 0 else None
+
+    def pick_tree(self, onto: str, commit: str) -> str | None:
+        """The tree of cherry-picking `commit` onto `onto`; None on conflict.
+
+        git 2.39's merge-tree has no --merge-base, so the merge base is made explicit: two
+        throw-away commits with onto's and commit's trees on one root with commit's parent tree.
+        """
+        info = self.commit_info(commit)
+        parent_tree = self.tree(info.parents[0]) if info.parents else self.empty_tree()
+        scratch = Ident("stand-in", "stand-in@example.invalid", "0 +0000")
+        base = self.commit_tree(parent_tree, [], "base\n", scratch, scratch)
+        ours = self.commit_tree(self.tree(onto), [base], "ours\n", scratch, scratch)
+        theirs = self.commit_tree(self.tree(commit), [base], "theirs\n", scratch, scratch)
+        return self.merge_tree(ours, theirs)
+
+    def empty_tree(self) -> str:
+        return self.git("mktree", input="").strip()
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str, author: Ident,
+                    committer: Ident) -> str:
+        parent_args = [arg for parent in parents for arg in ("-p", parent)]
+        env = {**author.env("AUTHOR"), **committer.env("COMMITTER")}
+        return self.git("commit-tree", tree, *parent_args, input=message, env=env).strip()
+
+
+class GitBranches(MutableMapping[str, str]):
+    """`GitHubStandIn.branches` when a bare repo backs it: a live view of refs/heads."""
+
+    def __init__(self, repo: BareRepo) -> None:
+        self.repo = repo
+
+    def __getitem__(self, name: str) -> str:
+        sha = self.repo.branch_sha(name)
+        if sha is None:
+            raise KeyError(name)
+        return sha
+
+    def __setitem__(self, name: str, sha: str) -> None:
+        if not self.repo.update_branch(name, sha):
+            raise StandInGitError(f"cannot point branch {name} at {sha}: not a commit here")
+
+    def __delitem__(self, name: str) -> None:
+        if not self.repo.delete_branch(name):
+            raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.repo.branch_names())
+
+    def __len__(self) -> int:
+        return len(self.repo.branch_names())
+
+
+class MergeRefused(Exception):
+    """The merge endpoint's answer when git cannot do the merge."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+
 # --------------------------------------------------------------------------- state
 
 
@@ -204,8 +412,11 @@ class Pull:
     draft: bool = False
     merged: bool = False
     merge_commit_sha: str | None = None
+    merged_by: str | None = None
     mergeable: bool | None = True
     mergeable_state: str = "clean"
+    mergeable_pinned: bool = False  # set_mergeable() was called: git does not recompute it
+    mergeable_of: tuple[str, str] | None = None  # (base, head) shas mergeable was computed for
     labels: list[str] = field(default_factory=list)
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
@@ -263,7 +474,12 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 
 
 class GitHubStandIn:
-    """In-memory GitHub for one repository; start() serves it on 127.0.0.1:<free port>."""
+    """GitHub for one repository; start() serves it on 127.0.0.1:<free port>.
+
+    State is in memory, except, with git_dir (a bare repository), branches and commits: those
+    are the repository's, and merging writes to it. delete_branch_on_merge deletes a merged
+    PR's head branch, as the repository setting "Automatically delete head branches" does.
+    """
 
     def __init__(
         self,
@@ -274,6 +490,8 @@ class GitHubStandIn:
         tokens: Mapping[str, str],
         collaborators: Sequence[str] = (),
         prefix: str = "",
+        git_dir: Path | None = None,
+        delete_branch_on_merge: bool = False,
     ) -> None:
         self.checker = checker
         self.owner = owner
@@ -281,7 +499,10 @@ class GitHubStandIn:
         self.tokens = dict(tokens)
         self.collaborators = {*collaborators, *self.tokens.values()}
         self.prefix = prefix.rstrip("/")
-        self.branches: dict[str, str] = {"main": fake_sha("main")}
+        self.git = BareRepo(git_dir) if git_dir is not None else None
+        self.branches: MutableMapping[str, str] = (
+            GitBranches(self.git) if self.git is not None else {"main": fake_sha("main")})
+        self.delete_branch_on_merge = delete_branch_on_merge
         self.pulls: dict[int, Pull] = {}
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
@@ -321,9 +542,15 @@ class GitHubStandIn:
     # ------------------------------------------------------------------ test-side knobs
 
     def push_branch(self, name: str, sha: str | None = None) -> str:
-        """Create or move a branch (as `git push` would); move open PR heads with it."""
-        sha = sha or fake_sha("branch", name, len(self.requests), len(self.branches))
+        """Create or move a branch (as `git push` would); move open PR heads with it.
+
+        With a bare repo, `sha` must be a commit in it; without one, a new commit (same tree,
+        on the branch, else on main) is made, so the branch really moves.
+        """
         with self._lock:
+            if sha is None:
+                sha = (self._new_git_commit(name) if self.git is not None
+                       else fake_sha("branch", name, len(self.requests), len(self.branches)))
             self.branches[name] = sha
             for pull in self.pulls.values():
                 if pull.head == name and pull.state == "open":
@@ -333,8 +560,14 @@ class GitHubStandIn:
     def add_pull(self, head: str, *, base: str = "main", author: str = "someone",
                  head_repo: str | None = None, title: str = "unrelated") -> int:
         """A PR that did not come through the API (another tool, or a fork)."""
+        fork = head_repo not in (None, self.full_name)
+        if self.git is not None and not fork and head not in self.branches:
+            self.push_branch(head)
         with self._lock:
-            sha = self.branches.setdefault(head, fake_sha("branch", head))
+            if self.git is not None and fork:
+                sha = fake_sha("fork", head_repo, head)  # a fork's commits are not in our repo
+            else:
+                sha = self.branches.setdefault(head, fake_sha("branch", head))
             return self._new_pull(head=head, sha=sha, base=base, title=title, body=None,
                                   author=author, head_repo=head_repo or self.full_name).number
 
@@ -363,9 +596,11 @@ class GitHubStandIn:
         self._merge_after[number] = polls
 
     def set_mergeable(self, number: int, mergeable: bool | None, state: str) -> None:
+        """Pin what GitHub reports (with a bare repo, git no longer recomputes it)."""
         with self._lock:
             self.pulls[number].mergeable = mergeable
             self.pulls[number].mergeable_state = state
+            self.pulls[number].mergeable_pinned = True
 
     def review(self, token: str, number: int, event: str, *, commit_id: str | None = None,
                body: str = "") -> httpx.Response:
@@ -380,6 +615,18 @@ class GitHubStandIn:
 
     def calls(self, method: str, path_suffix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(path_suffix)]
+
+    def env(self, token: str = TOKEN) -> dict[str, str]:
+        """The environment a `promoter` subprocess needs to talk to this stand-in."""
+        return {"PROMOTER_GITHUB_API_URL": self.url, "PROMOTER_GITHUB_TOKEN": token,
+                "PROMOTER_GITHUB_REPOSITORY": self.full_name}
+
+    def problem_report(self) -> str | None:
+        """None, or every spec mismatch the stand-in saw, as one message."""
+        if not self.problems:
+            return None
+        return ("the GitHub stand-in saw requests or responses that do not match the OpenAPI "
+                "description:\n" + "\n".join(self.problems))
 
     # ------------------------------------------------------------------ request handling
 
@@ -441,6 +688,7 @@ class GitHubStandIn:
         user = self._user(headers)
         if user is None:
             return _error(401, "Bad credentials")
+        self._follow_git()
         for route_method, pattern, handler in _ROUTES:
             match = pattern.match(path)
             if match is None or route_method != method:
@@ -488,7 +736,8 @@ class GitHubStandIn:
             return _invalid({"resource": "PullRequest", "field": "head", "code": "invalid"})
         if base not in self.branches:
             return _invalid({"resource": "PullRequest", "field": "base", "code": "invalid"})
-        if head == base:
+        if head == base or (self.git is not None
+                            and self.git.is_ancestor(self.branches[head], self.branches[base])):
             return _invalid({"resource": "PullRequest", "code": "custom",
                              "message": f"No commits between {base} and {head}"})
         for pull in self.pulls.values():
@@ -500,13 +749,15 @@ class GitHubStandIn:
                               title=payload.get("title", ""), body=payload.get("body"),
                               author=user, head_repo=self.full_name)
         pull.draft = bool(payload.get("draft", False))
+        self._follow_git()
         location = f"{self.url}/repos/{self.full_name}/pulls/{pull.number}"
         return Reply(201, self._pull_json(pull), {"Location": location})
 
     def _get_pull(self, *, pull: Pull, **_: Any) -> Reply:
         pull.polls += 1
         if pull.state == "open" and pull.polls >= self._merge_after.get(pull.number, 1 << 30):
-            self._merge(pull)
+            with suppress(MergeRefused):  # nobody can merge it in the UI either
+                self._merge(pull)
         return Reply(200, self._pull_json(pull))
 
     def _update_pull(self, *, pull: Pull, payload: Json, **_: Any) -> Reply:
@@ -563,15 +814,17 @@ class GitHubStandIn:
         pull.requested_teams += [t for t in teams if t not in pull.requested_teams]
         return Reply(201, self._pull_json(pull, simple=True))
 
-    def _merge_pull(self, *, pull: Pull, payload: Json, **_: Any) -> Reply:
+    def _merge_pull(self, *, pull: Pull, payload: Json, user: str, **_: Any) -> Reply:
         payload = payload or {}
         if pull.state != "open" or pull.mergeable is False:
-            return Reply(405, {"message": "Pull Request is not mergeable",
-                               "documentation_url": DOCS})
+            return _error(405, "Pull Request is not mergeable")
         if "sha" in payload and payload["sha"] != pull.head_sha:
-            return Reply(409, {"message": "Head branch was modified. Review and try the merge "
-                                          "again.", "documentation_url": DOCS})
-        self._merge(pull, payload.get("merge_method", "merge"))
+            return _error(409, "Head branch was modified. Review and try the merge again.")
+        try:
+            self._merge(pull, payload.get("merge_method", "merge"), user=user,
+                        title=payload.get("commit_title"), message=payload.get("commit_message"))
+        except MergeRefused as refused:
+            return _error(refused.status, refused.message)
         return Reply(200, self.checker.example(
             "pull-request-merge-result", sha=pull.merge_commit_sha, merged=True,
             message="Pull Request successfully merged"))
@@ -594,11 +847,111 @@ class GitHubStandIn:
         self._next_number += 1
         return pull
 
-    def _merge(self, pull: Pull, method: str = "merge") -> None:
+    def _merge(self, pull: Pull, method: str = "merge", *, user: str | None = None,
+               title: str | None = None, message: str | None = None) -> None:
+        """Merge the PR (raises MergeRefused); with a bare repo, really, into its base branch."""
+        if self.git is None:
+            sha = fake_sha("merge", method, pull.number, pull.head_sha)
+            self.branches[pull.base] = sha
+        else:
+            sha = self._git_merge(self.git, pull, method, Ident.of_user(user or pull.author),
+                                  title, message)
         pull.merged = True
         pull.state = "closed"
-        pull.merge_commit_sha = fake_sha("merge", method, pull.number, pull.head_sha)
-        self.branches[pull.base] = pull.merge_commit_sha
+        pull.merge_commit_sha = sha
+        pull.merged_by = user or pull.author
+        if self.delete_branch_on_merge:
+            self._delete_head(pull)
+
+    def _delete_head(self, pull: Pull) -> None:
+        if pull.head_repo != self.full_name or any(
+                p.state == "open" and p.base == pull.head for p in self.pulls.values()):
+            return  # GitHub keeps a fork's branch, and a branch other open PRs merge into
+        if self.git is not None:
+            self.git.delete_branch(pull.head, pull.head_sha)
+        else:
+            self.branches.pop(pull.head, None)
+
+    # ------------------------------------------------------------------ the bare repo
+
+    def _follow_git(self) -> None:
+        """Open PRs follow their head branch (force-pushes too) and get git's mergeability."""
+        if self.git is None:
+            return
+        for pull in self.pulls.values():
+            if pull.state != "open" or pull.head_repo != self.full_name:
+                continue
+            head = self.git.branch_sha(pull.head)
+            if head is None:
+                pull.state = "closed"  # GitHub closes a PR whose head branch is deleted
+                continue
+            pull.head_sha = head
+            base = self.git.branch_sha(pull.base)
+            if base is not None and not pull.mergeable_pinned and pull.mergeable_of != (
+                    base, head):
+                clean = self.git.merge_tree(base, head) is not None
+                pull.mergeable, pull.mergeable_state = clean, "clean" if clean else "dirty"
+                pull.mergeable_of = (base, head)
+
+    def _git_merge(self, git: BareRepo, pull: Pull, method: str, merger: Ident,
+                   title: str | None, message: str | None) -> str:
+        """Write the merge into the repo and move the base branch; the new base tip."""
+        if pull.head_repo != self.full_name:
+            raise MergeRefused(405, "Pull Request is not mergeable")
+        committer = Ident(*GITHUB_COMMITTER)
+        for _attempt in range(5):  # a push to the base meanwhile: redo it on the new tip
+            base = git.branch_sha(pull.base)
+            if base is None:
+                raise MergeRefused(422, f"Base branch {pull.base} does not exist")
+            if method == "rebase":
+                tip = self._rebase(git, pull, base, committer)
+            else:
+                tree = git.merge_tree(base, pull.head_sha)
+                if tree is None:
+                    raise MergeRefused(405, "Pull Request is not mergeable")
+                if method == "squash":
+                    author = git.commit_info(pull.head_sha).author
+                    text = self._squash_message(git, pull, base, title, message)
+                    tip = git.commit_tree(tree, [base], text, author, committer)
+                else:
+                    text = _commit_text(
+                        title or f"Merge pull request #{pull.number} from "
+                                 f"{self.owner}/{pull.head}",
+                        pull.title if message is None else message)
+                    tip = git.commit_tree(tree, [base, pull.head_sha], text, merger, committer)
+            if git.update_branch(pull.base, tip, base):
+                return tip
+        raise MergeRefused(409, f"Base branch {pull.base} was modified. Review and try the "
+                                "merge again.")
+
+    def _rebase(self, git: BareRepo, pull: Pull, base: str, committer: Ident) -> str:
+        tip = base
+        for commit in git.commits(base, pull.head_sha, merges=False):
+            tree = git.pick_tree(tip, commit)
+            if tree is None:
+                raise MergeRefused(405, "Pull Request is not mergeable")
+            info = git.commit_info(commit)
+            tip = git.commit_tree(tree, [tip], info.message, info.author, committer)
+        return tip
+
+    def _squash_message(self, git: BareRepo, pull: Pull, base: str, title: str | None,
+                        message: str | None) -> str:
+        if message is None:
+            commits = [git.commit_info(c) for c in git.commits(base, pull.head_sha)]
+            if len(commits) == 1:
+                message = commits[0].body
+            else:
+                message = "\n\n".join(f"* {c.message.strip()}" for c in commits)
+        return _commit_text(title or f"{pull.title} (#{pull.number})", message)
+
+    def _new_git_commit(self, branch: str) -> str:
+        """A commit on `branch` (else on main) with the same tree: a push that moves it."""
+        assert self.git is not None
+        parent = self.git.branch_sha(branch) or self.git.branch_sha("main")
+        assert parent is not None, f"{self.git.path} has neither {branch} nor main"
+        pusher = Ident("Stand-in Pusher", "pusher@example.invalid")
+        return self.git.commit_tree(self.git.tree(parent), [parent],
+                                    f"push to {branch}\n", pusher, pusher)
 
     def _user_json(self, login: str) -> dict[str, Json]:
         number = int(fake_sha(login)[:6], 16)
@@ -655,7 +1008,8 @@ class GitHubStandIn:
             "requested_reviewers": [self._user_json(u) for u in pull.requested_reviewers],
             "requested_teams": [self._team_json(t, team_schema) for t in pull.requested_teams],
             "head": self._ref_json(pull.head, pull.head_sha, pull.head_repo),
-            "base": self._ref_json(pull.base, self.branches[pull.base], self.full_name),
+            "base": self._ref_json(pull.base, self.branches.get(pull.base)
+                                   or fake_sha("deleted", pull.base), self.full_name),
             "closed_at": TIMESTAMP if pull.state == "closed" else None,
             "merged_at": TIMESTAMP if pull.merged else None,
             "merge_commit_sha": pull.merge_commit_sha, "draft": pull.draft,
@@ -666,7 +1020,8 @@ class GitHubStandIn:
             values.update(
                 merged=pull.merged, mergeable=pull.mergeable,
                 mergeable_state=pull.mergeable_state,
-                merged_by=self._user_json(pull.author) if pull.merged else None,
+                merged_by=self._user_json(pull.merged_by or pull.author) if pull.merged
+                else None,
             )
         return self.checker.example(kind, **values)
 
@@ -682,6 +1037,12 @@ _DEFAULT_MESSAGES = {
 }
 
 
+def _commit_text(title: str, body: str) -> str:
+    """A commit message as git writes one: title, blank line, body, final newline."""
+    body = body.strip()
+    return f"{title.strip()}\n\n{body}\n" if body else f"{title.strip()}\n"
+
+
 def _error(status: int, message: str) -> Reply:
     return Reply(status, {"message": message, "documentation_url": DOCS})
 
@@ -689,6 +1050,41 @@ def _error(status: int, message: str) -> Reply:
 def _invalid(*errors: Json) -> Reply:
     return Reply(422, {"message": "Validation Failed", "errors": list(errors),
                        "documentation_url": DOCS})
+
+
+# --------------------------------------------------------------------------- for any test
+
+
+@cache
+def load_spec_checker(spec_path: Path) -> SpecChecker:
+    """The description at spec_path, loaded once per session (it takes ~0.5 s)."""
+    return SpecChecker(spec_path)
+
+
+def start_git_standin(checker: SpecChecker, git_dir: Path, *,
+                      delete_branch_on_merge: bool = False, owner: str = "acme",
+                      repo: str = "gitops") -> GitHubStandIn:
+    """A started stand-in for OWNER/REPO backed by the bare repository git_dir, answering the
+    TOKENS (TOKEN is promoter-bot's). stop() it, then check problem_report()."""
+    standin = GitHubStandIn(checker, owner=owner, repo=repo, tokens=TOKENS,
+                            collaborators=COLLABORATORS, git_dir=git_dir,
+                            delete_branch_on_merge=delete_branch_on_merge)
+    standin.start()
+    return standin
+
+
+@contextmanager
+def serve_git_standin(checker: SpecChecker, git_dir: Path, *,
+                      delete_branch_on_merge: bool = False) -> Iterator[GitHubStandIn]:
+    """start_git_standin(); on exit stop it and raise AssertionError on any spec mismatch."""
+    standin = start_git_standin(checker, git_dir, delete_branch_on_merge=delete_branch_on_merge)
+    try:
+        yield standin
+    finally:
+        standin.stop()
+    report = standin.problem_report()
+    if report is not None:
+        raise AssertionError(report)
 
 
 class _Handler(BaseHTTPRequestHandler):
