@@ -90,6 +90,8 @@ def _common(repo: str, branch: str | None, config: str | None, push: bool, json_
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+if not out.is_terminal and "COLUMNS" not in os.environ:
+    out.width = 160  # CI logs are not 80 columns wide; keep tables readable there
 
 
 def _run(common: Common, action: Callable[[], Any], human: Callable[[Any], None]) -> None:
@@ -308,8 +310,10 @@ def _show_history(result: dict[str, Any]) -> None:
     for entry in result["entries"]:
         record = entry.record
         images = ", ".join(f"{i.name} {_ref(i.tag, i.digest)}" for i in record.images)
-        table.add_row(entry.date, entry.commit[:12], escape(entry.author), record.action,
-                      escape(images), escape(record.source or ""),
+        author = entry.author.split(" <", 1)[0]
+        date = entry.date[:16].replace("T", " ")
+        table.add_row(date, entry.commit[:12], escape(author), record.action,
+                      escape(images), escape(_short_source(record.source)),
                       escape(record.build_url or ""))
     out.print(f"history of {result['environment']}")
     out.print(table)
@@ -334,6 +338,13 @@ def validate(
     _run(c, action, _show_validation)
     if any(r.error is not None for r in results):
         raise typer.Exit(int(ExitCode.INVALID))
+
+
+def _short_source(source: str | None) -> str:
+    if source and "@" in source:
+        env, commit = source.split("@", 1)
+        return f"{env}@{commit[:12]}"
+    return source or ""
 
 
 def _show_validation(result: dict[str, Any]) -> None:
