@@ -167,6 +167,9 @@ def _run(
             f"`{shlex.join(command)}` did not finish within {timeout:g} seconds and was stopped",
             hint="check the overlay for remote resources that hang, or raise the timeout",
         ) from exc
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no kustomize running
+        _kill_group(proc)
+        raise
     return stdout, stderr, proc.returncode
 
 

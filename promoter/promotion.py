@@ -417,7 +417,12 @@ def kustomization_rel(ws: Workspace, env: Environment) -> str:
 
 
 def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
-    return read_images((ws.root / rel).read_bytes().decode("utf-8"), source=rel)
+    try:
+        text = (ws.root / rel).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KustomizationError(f"{rel} is not UTF-8 text (byte {exc.start})",
+                                 hint="save it as UTF-8") from exc
+    return read_images(text, source=rel)
 
 
 def _select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> list[ImageEntry]:

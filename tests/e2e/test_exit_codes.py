@@ -87,3 +87,22 @@ def test_json_error_document(gitops: GitOps) -> None:
     assert done.returncode == 2
     doc = json.loads(done.stdout)
     assert doc["error"]["exit_code"] == 2
+
+
+def test_exit_1_interrupted_mid_render_leaves_the_working_copy_as_it_was(
+    gitops: GitOps, tmp_path: Path
+) -> None:
+    """Ctrl-C (SIGINT) while kustomize runs: exit 1, no traceback, file and index untouched."""
+    work = gitops.clone()
+    interrupting = tmp_path / "kustomize-interrupt"
+    interrupting.write_text("#!/bin/sh\nkill -INT $PPID\nexec sleep 30\n")
+    interrupting.chmod(0o755)
+    path = work / "overlays" / "staging" / "kustomization.yaml"
+    before = path.read_bytes()
+    done = gitops.run("set-image", "staging", f"web={SHA}", cwd=work,
+                      env={"PROMOTER_KUSTOMIZE": str(interrupting)})
+    assert done.returncode == 1
+    assert "interrupted" in one_error_line(done.stderr)
+    assert path.read_bytes() == before
+    assert git(work, "status", "--porcelain") == ""
+    assert gitops.tag("staging") != SHA
