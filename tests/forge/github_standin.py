@@ -288,6 +288,8 @@ class BareRepo:
 
     def update_branch(self, name: str, new: str, old: str | None = None) -> bool:
         """Move (or create) refs/heads/NAME; with `old`, only if it still points there."""
+        if not self.is_commit(new):
+            return False
         args = ["update-ref", "-m", "stand-in", f"refs/heads/{name}", new]
         return self.run(*args, *([old] if old else [])).returncode == 0
 
@@ -296,6 +298,9 @@ class BareRepo:
                         *([old] if old else [])).returncode == 0
 
     # ------------------------------------------------------------------ objects
+
+    def is_commit(self, sha: str) -> bool:
+        return self.run("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}").returncode == 0
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         done = self.run("merge-base", "--is-ancestor", ancestor, descendant)
@@ -342,7 +347,7 @@ class BareRepo:
         """
         info = self.commit_info(commit)
         parent_tree = self.tree(info.parents[0]) if info.parents else self.empty_tree()
-        scratch = Ident("stand-in", "stand-in@example.invalid", "0 +0000")
+        scratch = Ident("stand-in", "stand-in@example.invalid", "1700000000 +0000")
         base = self.commit_tree(parent_tree, [], "base\n", scratch, scratch)
         ours = self.commit_tree(self.tree(onto), [base], "ours\n", scratch, scratch)
         theirs = self.commit_tree(self.tree(commit), [base], "theirs\n", scratch, scratch)
