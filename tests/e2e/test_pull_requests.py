@@ -1,0 +1,176 @@
+"""Promotion pull requests end to end: the installed command, a real bare git remote, and a local
+GitHub stand-in backed by that remote whose every request and response is checked against the
+published API description (../shared/github-openapi; skipped with a reason where it is absent)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import GitOps, git
+from tests.forge.github_standin import (
+    OTHER_REVIEWER_TOKEN,
+    REVIEWER_TOKEN,
+    TOKEN,
+    GitHubStandIn,
+    load_spec_checker,
+    serve_git_standin,
+)
+
+SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
+
+
+class Session:
+    """Runs promoter against the stand-in and remembers all output, to look for the token."""
+
+    def __init__(self, gitops: GitOps, github: GitHubStandIn) -> None:
+        self.gitops = gitops
+        self.github = github
+        self.outputs: list[str] = []
+
+    def run(self, *args: str, expect: int = 0) -> dict[str, object]:
+        done = self.gitops.run(*args, "--json", env=self.github.env())
+        self.outputs += [done.stdout, done.stderr]
+        assert done.returncode == expect, done.stderr + done.stdout
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    def branches(self) -> list[str]:
+        refs = git(self.gitops.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads")
+        return refs.split()
+
+
+@pytest.fixture
+def session(gitops: GitOps, github_openapi_path: Path) -> Iterator[Session]:
+    checker = load_spec_checker(github_openapi_path)
+    with serve_git_standin(checker, gitops.remote) as github:
+        s = Session(gitops, github)
+        yield s
+    for output in s.outputs:
+        assert TOKEN not in output
+
+
+def test_promote_pr_opens_a_pull_request_and_leaves_main_alone(session: Session) -> None:
+    gitops = session.gitops
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    main = gitops.head()
+    out = session.run("promote", "production", "--tag", SHA_A, "--pr")
+    pr = out["pull_request"]
+    assert isinstance(pr, dict)
+    assert pr["number"] == 1 and pr["updated"] is False
+    branch = str(pr["branch"])
+    assert branch.startswith("promoter/production/")
+    assert branch in session.branches()
+    assert gitops.head() == main  # nothing pushed to main
+    assert gitops.tag("production") != SHA_A
+    assert git(gitops.remote, "rev-parse", branch).strip() == out["commit"]
+    pull = session.github.pulls[1]
+    subject = gitops.message(branch).splitlines()[0]
+    assert pull.title == subject == f"promote(production): web {SHA_A}"
+    assert pull.labels == ["promotion"]
+    assert pull.body is not None
+    assert "<!-- promoter:environment=production -->" in pull.body
+    assert SHA_A in pull.body and "```diff" in pull.body
+    assert "Rendered manifests diff" in pull.body
+
+
+def test_a_second_promotion_updates_the_open_pull_request(session: Session) -> None:
+    gitops = session.gitops
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    first = session.run("promote", "production", "--pr")
+    gitops.json("set-image", "staging", f"web={SHA_B}")
+    second = session.run("promote", "production", "--pr")
+    pr1, pr2 = first["pull_request"], second["pull_request"]
+    assert isinstance(pr1, dict) and isinstance(pr2, dict)
+    assert pr2["number"] == pr1["number"] and pr2["updated"] is True
+    assert pr2["branch"] == pr1["branch"]
+    open_pulls = [p for p in session.github.pulls.values() if p.state == "open"]
+    assert len(open_pulls) == 1
+    assert open_pulls[0].title == f"promote(production): web {SHA_B}"
+    assert open_pulls[0].head_sha == second["commit"]
+    assert gitops.show("overlays/production/kustomization.yaml", str(pr2["branch"])).count(
+        SHA_B) == 1
+
+
+def test_approve_then_merge_and_history_sees_it(session: Session) -> None:
+    gitops = session.gitops
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.run("promote", "production", "--tag", SHA_A, "--pr")
+    waiting = session.run("pr-status", "production", expect=8)
+    assert waiting["state"] == "waiting" and waiting["approvals"] == []
+    session.github.review(REVIEWER_TOKEN, 1, "APPROVE")
+    merged = session.run("pr-status", "production", "--merge", "--method", "squash")
+    assert merged["state"] == "merged" and merged["merged_now"] is True
+    assert merged["approvals"] == ["alice"]
+    assert gitops.tag("production") == SHA_A
+    entries = session.run("history", "production")["entries"]
+    assert isinstance(entries, list)
+    assert entries[0]["action"] == "promote"
+    assert entries[0]["images"][0]["tag"] == SHA_A
+    assert str(entries[0]["source"]).startswith("staging@")
+
+
+def test_wait_sees_a_merge_made_by_someone_else(session: Session) -> None:
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.run("promote", "production", "--pr")
+    session.github.merge_after_polls(1, 3)
+    out = session.run("pr-status", "production", "--wait", "--interval", "0.01",
+                      "--timeout", "120")
+    assert out["state"] == "merged" and out["merged_now"] is False
+    assert session.gitops.tag("production") == SHA_A
+    closed = session.run("pr-status", "production", "--number", "1")
+    assert closed["state"] == "merged"
+
+
+def test_changes_requested_is_rejected(session: Session) -> None:
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.run("promote", "production", "--pr")
+    session.github.review(OTHER_REVIEWER_TOKEN, 1, "REQUEST_CHANGES")
+    out = session.run("pr-status", "production", "--merge", expect=3)
+    assert out["state"] == "changes-requested"
+    assert session.gitops.tag("production") != SHA_A
+
+
+def test_rollback_pr(session: Session) -> None:
+    gitops = session.gitops
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    gitops.json("set-image", "staging", f"web={SHA_B}")
+    out = session.run("rollback", "staging", "--pr")
+    pr = out["pull_request"]
+    assert isinstance(pr, dict) and str(pr["branch"]).startswith("promoter/staging/")
+    assert session.github.pulls[1].title == f"rollback(staging): web {SHA_A}"
+
+
+def test_pull_request_refused_removes_the_pushed_branch(session: Session) -> None:
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.github.fail_next(422, method="POST", path_contains="/pulls",
+                             message="Validation Failed",
+                             errors=[{"resource": "PullRequest", "code": "custom",
+                                      "message": "base branch is protected"}])
+    out = session.run("promote", "production", "--pr", expect=5)
+    assert "base branch is protected" in json.dumps(out)
+    assert session.branches() == ["main"]
+
+
+def test_bad_token_is_exit_5_and_never_printed(gitops: GitOps, github_openapi_path: Path) -> None:
+    checker = load_spec_checker(github_openapi_path)
+    wrong = "ghp_FAKEwrongTokenNobodyKnows000000000"
+    with serve_git_standin(checker, gitops.remote) as github:
+        gitops.json("set-image", "staging", f"web={SHA_A}")
+        done = gitops.run("promote", "production", "--pr", env=github.env(token=wrong))
+    assert done.returncode == 5
+    assert "401" in done.stderr or "token" in done.stderr.lower()
+    assert wrong not in done.stdout + done.stderr
+    refs = git(gitops.remote, "for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+    assert refs == ["main"]
+
+
+def test_no_token_is_a_usage_error(gitops: GitOps) -> None:
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    done = gitops.run("promote", "production", "--pr",
+                      env={"PROMOTER_GITHUB_REPOSITORY": "acme/gitops"})
+    assert done.returncode == 2
+    assert "PROMOTER_GITHUB_TOKEN" in done.stderr
