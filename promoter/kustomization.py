@@ -572,6 +572,7 @@ class _Splice:
 
 
 def _apply(doc: _Doc, splices: Sequence[_Splice]) -> str:
+    """Apply non-overlapping splices; a file without a final line break keeps lacking one."""
     ordered = sorted(splices, key=lambda s: (s.start, s.end), reverse=True)
     text, limit = doc.text, len(doc.text)
     for splice in ordered:
@@ -579,6 +580,8 @@ def _apply(doc: _Doc, splices: Sequence[_Splice]) -> str:
             raise doc.error(None, "internal error: overlapping edits", hint="please report this")
         text = text[: splice.start] + splice.text + text[splice.end :]
         limit = splice.start
+    if doc.text and not doc.text.endswith("\n") and text.endswith("\n"):
+        text = text.removesuffix("\n").removesuffix("\r")
     return text
 
 
@@ -644,15 +647,19 @@ def _flow_entry(entry: ImageEntry, style: _Style, pad: bool) -> str:
 
 
 def _entry_splices(doc: _Doc, entry: _Entry, want: ImageEntry, style: _Style) -> list[_Splice]:
-    splices = []
+    removed = {
+        key
+        for key in _FIELDS
+        if want.value(key) is None and key in entry.fields and entry.image.value(key) is not None
+    }
+    splices = [splice for key in sorted(removed) for splice in _remove_field(doc, entry, key)]
     for key in _FIELDS:
         have, value = entry.fields.get(key), want.value(key)
         if value is None:
-            if have is not None and entry.image.value(key) is not None:
-                splices.append(_remove_field(doc, entry, key))
-        elif have is None:
+            continue
+        if have is None:
             formatted = _format(value, style.of(key), style.preferred)
-            splices.append(_insert_field(doc, entry, key, formatted))
+            splices.append(_insert_field(doc, entry, key, formatted, removed))
         elif not _holds(doc, have.value, value):
             splices.append(_replace_value(doc, have, value, style.preferred))
     return splices
@@ -674,13 +681,15 @@ def _replace_value(doc: _Doc, fld: _Field, value: str, preferred: str) -> _Splic
     return _Splice(start, end, _format(value, node.style, preferred))
 
 
-def _predecessor(entry: _Entry, key: str) -> _Field:
+def _predecessor(entry: _Entry, key: str, removed: set[str]) -> _Field:
+    """The field a new key goes after: the closest one before it in name/newName/newTag order
+    that stays (`name` always does)."""
     before = _KEY_ORDER[: _KEY_ORDER.index(key)]
-    return next(entry.fields[k] for k in reversed(before) if k in entry.fields)
+    return next(entry.fields[k] for k in reversed(before) if k in entry.fields and k not in removed)
 
 
-def _insert_field(doc: _Doc, entry: _Entry, key: str, formatted: str) -> _Splice:
-    prev = _predecessor(entry, key)
+def _insert_field(doc: _Doc, entry: _Entry, key: str, formatted: str, removed: set[str]) -> _Splice:
+    prev = _predecessor(entry, key, removed)
     end = _pair_end(doc, prev.key, prev.value)
     if entry.node.flow_style:
         return _Splice(end, end, f", {key}: {formatted}")
@@ -688,20 +697,30 @@ def _insert_field(doc: _Doc, entry: _Entry, key: str, formatted: str) -> _Splice
     return _insert_lines(doc, _line_end(doc.text, end), [" " * col + f"{key}: {formatted}"])
 
 
-def _remove_field(doc: _Doc, entry: _Entry, key: str) -> _Splice:
+def _remove_field(doc: _Doc, entry: _Entry, key: str) -> list[_Splice]:
     pairs = entry.node.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is entry.fields[key].key)
     if entry.node.flow_style:
-        return _remove_flow_pair(doc, pairs, index)
+        return [_remove_flow_pair(doc, pairs, index)]
     key_start = pairs[index][0].start_mark.index
     line_start = _line_start(doc.text, key_start)
-    if doc.text[line_start:key_start].strip():
-        # The first key, on the `- ` line: join the dash to the next key instead.
-        return _Splice(key_start, pairs[index + 1][0].start_mark.index, "")
     end = _line_end(doc.text, _pair_end(doc, *pairs[index]))
-    if end == len(doc.text) and not doc.text.endswith("\n") and line_start > 0:
-        line_start -= 2 if doc.text[line_start - 2 : line_start] == "\r\n" else 1
-    return _Splice(line_start, end, "")
+    if doc.text[line_start:key_start].strip():
+        return _remove_first_key(doc, line_start, key_start, end, pairs[index + 1][0])
+    return [_Splice(line_start, end, "")]  # at EOF, _apply drops the line break left behind
+
+
+def _remove_first_key(
+    doc: _Doc, line_start: int, key_start: int, end: int, next_key: Node
+) -> list[_Splice]:
+    """Remove the key on the `- ` line: the dash moves to the next key; comment lines between
+    the two move above the entry."""
+    next_start = next_key.start_mark.index
+    between = doc.text[end : _line_start(doc.text, next_start)]
+    splices = [_Splice(key_start, next_start, "")]
+    if between:
+        splices.append(_Splice(line_start, line_start, between))
+    return splices
 
 
 def _remove_flow_pair(doc: _Doc, pairs: Sequence[tuple[Node, Node]], index: int) -> _Splice:

@@ -281,6 +281,36 @@ LAYOUTS = [
         id="digest-replaces-tag",
     ),
     pytest.param(
+        "images:\n- newTag: v0\n  name: web\n",
+        f"web@{D1}",
+        f"images:\n- name: web\n  digest: {D1}\n",
+        id="digest-replaces-tag-on-the-dash-line",
+    ),
+    pytest.param(
+        "images:\n- newTag: v0  # old\n  # about the name\n\n  name: web\n  newName: x/y\n",
+        f"web@{D1}",
+        f"images:\n  # about the name\n\n- name: web\n  newName: x/y\n  digest: {D1}\n",
+        id="comments-after-a-removed-first-key-move-above-the-entry",
+    ),
+    pytest.param(
+        f"images:\r\n- name: web\r\n  digest: {D1}\r\n  newTag: v0",
+        "web=v1",
+        "images:\r\n- name: web\r\n  newTag: v1",
+        id="crlf-remove-line-before-last-without-final-newline",
+    ),
+    pytest.param(
+        f"images:\r\n- name: web\r\n  newTag: v0\r\n  digest: {D1}",
+        "web=v1",
+        "images:\r\n- name: web\r\n  newTag: v1",
+        id="crlf-remove-last-line-without-final-newline",
+    ),
+    pytest.param(
+        "images: [{newTag: v0, name: web}]",
+        f"web@{D1}",
+        f"images: [{{name: web, digest: {D1}}}]",
+        id="flow-remove-first-key-add-digest",
+    ),
+    pytest.param(
         "images:\n- name: web\n  newTag: v0",
         f"web@{D1}",
         f"images:\n- name: web\n  digest: {D1}",
@@ -476,6 +506,7 @@ def test_set_image_text_returns_the_same_object_when_nothing_changes(text: str) 
 TRICKY_TAGS = [
     "1234567", "12e4567", "1e10", "00123", "0x1f", "0o17", "0b101", "true", "yes", "on", "y",
     "n", "NO", "Off", "null", "Null", "1.10", "1_000", "12", "0", "08", "2001-01-01", "1.", "0e5",
+    "Y", "N", "TRUE",
 ]  # fmt: skip
 
 

@@ -383,7 +383,7 @@ def test_kustomize_error_cases(tmp_path: Path) -> None:
 RENDER_TAGS = [
     "1234567", "12e4567", "1e10", "3.2e2", "00123", "0x1f", "0o17", "0b101", "true", "yes", "on",
     "y", "n", "NO", "Off", "null", "Null", "1.10", "1_000", "12", "0", "08", "2001-01-01", "1.",
-    "0e5", "0123456789abcdef0123456789abcdef01234567", "v1.2.3",
+    "0e5", "0123456789abcdef0123456789abcdef01234567", "v1.2.3", "Y", "N", "TRUE",
 ]  # fmt: skip
 
 
