@@ -95,19 +95,21 @@ def test_a_second_promotion_updates_the_open_pull_request(session: Session) -> N
         SHA_B) == 1
 
 
-def test_approve_then_merge_and_history_sees_it(session: Session) -> None:
+@pytest.mark.parametrize("method", ["merge", "squash", "rebase"])
+def test_approve_then_merge_and_history_sees_it(session: Session, method: str) -> None:
     gitops = session.gitops
     gitops.json("set-image", "staging", f"web={SHA_A}")
     session.run("promote", "production", "--tag", SHA_A, "--pr")
     waiting = session.run("pr-status", "production", expect=8)
     assert waiting["state"] == "waiting" and waiting["approvals"] == []
     session.github.review(REVIEWER_TOKEN, 1, "APPROVE")
-    merged = session.run("pr-status", "production", "--merge", "--method", "squash")
+    merged = session.run("pr-status", "production", "--merge", "--method", method)
     assert merged["state"] == "merged" and merged["merged_now"] is True
     assert merged["approvals"] == ["alice"]
     assert gitops.tag("production") == SHA_A
     entries = session.run("history", "production")["entries"]
     assert isinstance(entries, list)
+    assert len([e for e in entries if e["action"] == "promote"]) == 1
     assert entries[0]["action"] == "promote"
     assert entries[0]["images"][0]["tag"] == SHA_A
     assert str(entries[0]["source"]).startswith("staging@")
