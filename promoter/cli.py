@@ -306,6 +306,9 @@ def history(
 
 
 def _show_history(result: dict[str, Any]) -> None:
+    if not result["entries"]:
+        out.print(f"no promoter changes to {result['environment']} in this branch's history")
+        return
     table = Table("date", "commit", "author", "action", "images", "source", "build")
     for entry in result["entries"]:
         record = entry.record
