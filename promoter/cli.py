@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,14 +19,54 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
 from promoter.errors import ExitCode, PromoterError, UsageError, redact
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
+ROOT_HELP = (
+    "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
+    "Exit codes: 0 done or nothing to do, 1 unexpected, 2 usage, 3 refused by policy, "
+    "4 invalid content or render failure, 5 git or remote failure, 8 pull request still open "
+    "(pr-status)."
+)
+
+
+def _json_requested(args: Sequence[str]) -> bool:
+    flag = os.environ.get("PROMOTER_JSON", "").strip().lower() in ("1", "true", "yes", "on")
+    return flag or "--json" in args
+
+
+class _Group(TyperGroup):
+    """Parser errors (missing argument, bad option value) also honour --json."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode,
+                                windows_expand_args, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            rv = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+        except Exception as exc:
+            code, describe = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
+            if not isinstance(code, int) or describe is None:
+                raise
+            if _json_requested(argv):
+                doc = {"error": {"message": describe(), "exit_code": code,
+                                 "type": type(exc).__name__}}
+                sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
     name="promoter",
-    help="Promote the exact image tag staging had to production, through a GitOps repo.",
+    help=ROOT_HELP,
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -40,11 +80,11 @@ Repo = Annotated[str, typer.Option(
 )]
 Branch = Annotated[str | None, typer.Option(
     "--branch", envvar="PROMOTER_BRANCH",
-    help="Branch to read and commit to [default: remote default / current branch].",
+    help="Branch to read and commit to \\[default: remote default / current branch].",
 )]
 ConfigOpt = Annotated[str | None, typer.Option(
     "--config", envvar="PROMOTER_CONFIG",
-    help="Config file, relative to the repo root [default: promoter.yaml, else overlays/*].",
+    help="Config file, relative to the repo root \\[default: promoter.yaml, else overlays/*].",
 )]
 Push = Annotated[bool, typer.Option(
     "--push/--no-push", envvar="PROMOTER_PUSH",
@@ -57,7 +97,7 @@ DryRun = Annotated[bool, typer.Option(
 Message = Annotated[str | None, typer.Option(
     "--message", "-m", envvar="PROMOTER_MESSAGE", help="Commit message body (why).")]
 SkipCi = Annotated[bool, typer.Option(
-    "--skip-ci", envvar="PROMOTER_SKIP_CI", help="Add [skip ci] to the commit subject.")]
+    "--skip-ci", envvar="PROMOTER_SKIP_CI", help="Add \\[skip ci] to the commit subject.")]
 Debug = Annotated[bool, typer.Option(
     "--debug", envvar="PROMOTER_DEBUG", help="Show tracebacks.")]
 PrOpt = Annotated[bool, typer.Option(
@@ -325,7 +365,7 @@ def _show_history(result: dict[str, Any]) -> None:
 @app.command()
 def validate(
     environments: Annotated[list[str] | None, typer.Argument(
-        help="Environments to render [default: all].")] = None,
+        help="Environments to render \\[default: all].")] = None,
     repo: Repo = ".", branch: Branch = None, config: ConfigOpt = None, push: Push = True,
     json_out: Json = False, dry_run: DryRun = False, message: Message = None,
     skip_ci: SkipCi = False, debug: Debug = False,
@@ -373,10 +413,7 @@ def check_pipeline(
     reports: list[Any] = []
 
     def action() -> Any:
-        from promoter.config import load_config
-
-        cfg = load_config(Path(repo), config)
-        sources = {e.name: e.source for e in cfg.environments}
+        sources = promotion.environment_sources(c.repo)
         file = Path(path)
         if not file.is_file():
             raise UsageError(f"CircleCI config {path} not found")
@@ -460,10 +497,10 @@ def demo(
     ] = False,
     source: Annotated[Path | None, typer.Option(
         "--source", envvar="PROMOTER_DEMO_SOURCE",
-        help="Folder with overlays/ and promoter.yaml [default: this checkout].")] = None,
+        help="Folder with overlays/ and promoter.yaml \\[default: this checkout].")] = None,
     workdir: Annotated[Path | None, typer.Option(
         "--workdir", envvar="PROMOTER_DEMO_WORKDIR",
-        help="Where to create the throwaway repo [default: a new temp dir].")] = None,
+        help="Where to create the throwaway repo \\[default: a new temp dir].")] = None,
     json_out: Json = False, debug: Debug = False,
 ) -> None:
     """Run the whole pipeline on a throwaway local GitOps repo made from overlays/."""

@@ -245,6 +245,15 @@ class Workspace:
                            hint="the remote refuses this change (hook or branch protection); "
                            "open a pull request or ask the repository admins")
 
+    def rewind(self, sha: str) -> None:
+        """Move a local copy's branch back to `sha` (where a failed command started), keeping
+        local changes; used after sync() fast-forwarded it and the command then failed."""
+        _check(self._git("reset", "--quiet", "--keep", sha),
+               f"cannot move {self.branch} in {self.root} back to {sha[:12]}",
+               hint=f"run git reset --keep {sha} yourself")
+        self._own.clear()
+        self._base = None
+
     def remote_url(self) -> str | None:
         """The remote's URL as configured. It may hold credentials: redact before showing it."""
         if self.remote is None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.events import DocumentEndEvent
+from ruamel.yaml.events import DocumentEndEvent, DocumentStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tokens import BlockEntryToken, ScalarToken
@@ -420,6 +420,7 @@ def _check_duplicates(doc: _Doc, root: Node) -> None:
 
 def _load(text: str, source: str, *, strict: bool) -> _Doc:
     nodes, events, tokens = _compose(text, source)
+    nodes = nodes[:1] + [n for n in nodes[1:] if not _is_empty(n)]  # `---` at the end is fine
     if len(nodes) > 1:
         raise KustomizationError(
             f"{source} holds {len(nodes)} YAML documents; kustomize reads only one",
@@ -429,8 +430,7 @@ def _load(text: str, source: str, *, strict: bool) -> _Doc:
     scalars = [t for t in tokens if isinstance(t, ScalarToken)]
     doc.token_start = {t.end_mark.index: t.start_mark.index for t in scalars}
     doc.dashes = sorted(t.start_mark.index for t in tokens if isinstance(t, BlockEntryToken))
-    ends = [e.start_mark.index for e in events if isinstance(e, DocumentEndEvent) and e.explicit]
-    doc.doc_end = ends[0] if ends else None
+    doc.doc_end = _first_document_end(events)
     root = nodes[0] if nodes else None
     if root is None or (isinstance(root, ScalarNode) and str(root.tag) == _NULL):
         return doc
@@ -440,6 +440,16 @@ def _load(text: str, source: str, *, strict: bool) -> _Doc:
     doc.root = root
     _locate_images(doc, strict=strict)
     return doc
+
+
+def _first_document_end(events: list[Any]) -> int | None:
+    """Where the first document's text ends: its `...`, else the `---` of a next document."""
+    boundaries = [e for e in events if isinstance(e, DocumentStartEvent | DocumentEndEvent)]
+    if len(boundaries) >= 2 and boundaries[1].explicit:
+        return int(boundaries[1].start_mark.index)
+    if len(boundaries) >= 3:
+        return int(boundaries[2].start_mark.index)
+    return None
 
 
 def _locate_images(doc: _Doc, *, strict: bool) -> None:
@@ -853,7 +863,8 @@ def _plain_data(text: str, version: tuple[int, int] | None = None) -> Any:
         yaml.version = version
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return yaml.load(text)
+        documents = list(yaml.load_all(text))  # later documents are empty (checked in _load)
+    return documents[0] if documents else None
 
 
 def _canon(value: Any) -> Any:

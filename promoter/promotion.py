@@ -17,7 +17,14 @@ from typing import Any
 from promoter.config import Config, Environment, load_config
 from promoter.errors import GitError, KustomizationError, PolicyError, PromoterError, UsageError
 from promoter.gitrepo import PushRejected, Workspace, backoff_delays, open_workspace
-from promoter.history import HistoryEntry, ImageTrailer, Record, ci_metadata, format_message
+from promoter.history import (
+    HistoryEntry,
+    ImageTrailer,
+    Record,
+    ci_metadata,
+    format_message,
+    parse_record,
+)
 from promoter.history import environment_history as _environment_history
 from promoter.kustomization import (
     FileEdit,
@@ -226,6 +233,13 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
         return result
 
 
+def environment_sources(repo: RepoOptions) -> dict[str, str | None]:
+    """Each environment's source (None for none), from the repository's promoter.yaml."""
+    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+        cfg = load_config(ws.root, repo.config)
+        return {e.name: e.source for e in cfg.environments}
+
+
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
     """What copying SOURCE's current images into TARGET (promote TARGET) would change."""
     opts = CommitOptions(dry_run=True)
@@ -295,14 +309,25 @@ def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     push = repo.push and not opts.dry_run
     with open_workspace(repo.repo, repo.branch, push=push, depth=depth) as ws:
-        delays = backoff_delays(opts.max_attempts)
-        for attempt in range(1, opts.max_attempts + 1):
-            plan = planner(ws, load_config(ws.root, repo.config))
-            result = _attempt(ws, plan, action, opts, attempt)
-            if result is not None:
-                return result
-            ws.sync()
-            opts.sleep(next(delays, 0.0))
+        start = ws.head()
+        try:
+            return _attempts(ws, opts, action, planner, repo.config)
+        except BaseException:
+            if not ws.temporary and ws.head() != start:
+                ws.rewind(start)  # a local copy ends where it started, not fast-forwarded
+            raise
+
+
+def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
+              config: str | None) -> ChangeResult:
+    delays = backoff_delays(opts.max_attempts)
+    for attempt in range(1, opts.max_attempts + 1):
+        plan = planner(ws, load_config(ws.root, config))
+        result = _attempt(ws, plan, action, opts, attempt)
+        if result is not None:
+            return result
+        ws.sync()
+        opts.sleep(next(delays, 0.0))
     raise GitError(
         f"the push was rejected {opts.max_attempts} times because the branch kept moving",
         hint="raise --max-attempts or retry the job",
@@ -469,14 +494,47 @@ def _named(entry: ImageEntry, names: Sequence[str]) -> bool:
 
 def _previous_state(ws: Workspace, rel: str, current: Sequence[ImageEntry],
                     env: str) -> list[ImageEntry]:
-    for _, entries in _history_states(ws, rel):
-        changed = [e for e in entries if _differs(e, current) and (e.new_tag or e.digest)]
+    """The images ENV had before its current ones. A rollback steps back along the history, so
+    rolling back twice goes back two deployments (it does not undo the first rollback)."""
+    stack: list[list[ImageEntry]] = []
+    for entries, by_rollback in _distinct_states(ws, rel):
+        key = _state_key(entries)
+        back = [i for i, seen in enumerate(stack) if _state_key(seen) == key]
+        if by_rollback and back:
+            del stack[back[-1] + 1:]
+        else:
+            stack.append(entries)
+    if len(stack) >= 2:
+        changed = [e for e in stack[-2] if _differs(e, current) and (e.new_tag or e.digest)]
         if changed:
             return changed
     raise PolicyError(
-        f"nothing to go back to: {env} has never had images other than its current ones",
+        f"nothing to go back to: {env} has no earlier images in this branch's history",
         hint="use --to TAG with a tag from promoter history",
     )
+
+
+def _distinct_states(ws: Workspace, rel: str) -> Iterator[tuple[list[ImageEntry], bool]]:
+    """The file's successive image states, oldest first, each with whether a rollback made it."""
+    last: tuple[tuple[str, str | None, str | None], ...] | None = None
+    for info in reversed(ws.commits(rel)):
+        text = ws.file_at(info.sha, rel)
+        if text is None:
+            continue
+        try:
+            entries = read_images(text, source=f"{rel}@{info.sha[:12]}")
+        except KustomizationError:
+            continue
+        key = _state_key(entries)
+        if key == last:
+            continue
+        last = key
+        record = parse_record(info.message)
+        yield entries, record is not None and record.action == "rollback"
+
+
+def _state_key(entries: Sequence[ImageEntry]) -> tuple[tuple[str, str | None, str | None], ...]:
+    return tuple(sorted((e.name, e.new_tag, e.digest) for e in entries))
 
 
 def _differs(entry: ImageEntry, current: Sequence[ImageEntry]) -> bool:

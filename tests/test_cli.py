@@ -28,7 +28,7 @@ from promoter.errors import (
     VerificationError,
 )
 from promoter.kustomization import read_images
-from tests.e2e.conftest import GitOps, git, make_gitops
+from tests.e2e.conftest import PROJECT, GitOps, git, make_gitops
 
 SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
@@ -335,3 +335,31 @@ def test_interrupt_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 1
     assert "interrupted" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_skip_ci_help_shows_the_marker() -> None:  # 1
+    result = invoke("set-image", "--help", env=WIDE)
+    assert "Add [skip ci] to the commit subject" in result.stdout
+
+
+def test_branch_and_config_help_show_their_defaults() -> None:  # 1
+    text = " ".join(invoke("status", "--help", env=WIDE).stdout.split())
+    assert "remote default / current branch" in text
+    assert "promoter.yaml, else overlays/*" in text
+
+
+def test_root_help_lists_the_exit_codes() -> None:  # 2
+    text = " ".join(invoke("--help", env=WIDE).stdout.split())
+    assert "3 refused by policy" in text
+
+
+def test_json_usage_error_is_a_json_document() -> None:  # 3
+    result = invoke("set-image", "staging", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["exit_code"] == 2
+
+
+def test_check_pipeline_reads_promoter_yaml_from_a_repo_url(gitops: GitOps) -> None:  # 6
+    config = str(PROJECT / ".circleci" / "config.yml")
+    result = invoke("check-pipeline", config, "--repo", gitops.url)
+    assert result.exit_code == 0, result.stderr

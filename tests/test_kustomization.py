@@ -450,6 +450,18 @@ LAYOUTS = [
         id="document-markers",
     ),
     pytest.param(
+        "resources:\n- a.yaml\n--- # nothing after\n",
+        "web=v1",
+        "resources:\n- a.yaml\nimages:\n- name: web\n  newTag: v1\n--- # nothing after\n",
+        id="trailing-empty-document",
+    ),
+    pytest.param(
+        "resources:\n- a.yaml\n# end\n...\n---\n",
+        "web=v1",
+        "resources:\n- a.yaml\n# end\nimages:\n- name: web\n  newTag: v1\n...\n---\n",
+        id="document-end-then-empty-document",
+    ),
+    pytest.param(
         "\ufeffresources:\n- a.yaml\n",
         "web=v1",
         "\ufeffresources:\n- a.yaml\nimages:\n- name: web\n  newTag: v1\n",

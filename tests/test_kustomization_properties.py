@@ -221,10 +221,10 @@ def kustomizations(draw: st.DrawFn, listed: bool = False) -> Generated:
         pieces += extras[:at] + section + extras[at:]
     else:
         pieces += extras
+    if not any(":" in piece.text for piece in pieces):
+        pieces.append(Piece("namePrefix: dev-\n"))  # `...` needs a document before it
     if draw(st.booleans()):
         pieces.append(Piece("...\n", end_marker=True))
-    if not pieces:
-        pieces.append(Piece("# empty\n"))
     return Generated(tuple(pieces), tuple(entries), tuple(quotes))
 
 

@@ -599,3 +599,21 @@ def test_validate_ok_and_a_broken_overlay(gitops: GitOps) -> None:
     assert [v.name for v in only] == ["production"]
     with pytest.raises(UsageError, match="unknown environment"):
         promotion.validate(url(gitops), ["qa"])
+
+
+def test_repeated_rollback_keeps_going_back(gitops: GitOps) -> None:  # 4
+    for sha in (SHA_A, SHA_B, SHA_C):
+        promotion.set_image(url(gitops), opts(), "staging", [f"web={sha}"])
+    assert promotion.rollback(url(gitops), opts(), "staging").images[0].new_tag == SHA_B
+    assert promotion.rollback(url(gitops), opts(), "staging").images[0].new_tag == SHA_A
+
+
+def test_failed_retry_leaves_the_local_branch_where_it_was(gitops: GitOps) -> None:  # 5
+    work = gitops.clone()
+    promotion.promote(url(gitops), opts(), "production")
+    before = git(work, "rev-parse", "HEAD")
+    with pytest.raises(PushRejected):
+        promotion.set_image(RepoOptions(repo=str(work)),
+                            opts(sleep=PushDuringFirstBackoff(gitops), max_attempts=2),
+                            "staging", [f"web={SHA_A}"])
+    assert git(work, "rev-parse", "HEAD") == before
