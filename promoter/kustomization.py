@@ -857,10 +857,8 @@ def _refuse_anchors(doc: _Doc) -> None:
             )
 
 
-def _plain_data(text: str, version: tuple[int, int] | None = None) -> Any:
+def _plain_data(text: str) -> Any:
     yaml = _yaml()
-    if version is not None:
-        yaml.version = version
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         documents = list(yaml.load_all(text))  # later documents are empty (checked in _load)
@@ -877,10 +875,6 @@ def _canon(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _sorted_canon(mapping: dict[str, Any]) -> Any:
-    return _canon(dict(sorted(mapping.items())))
-
-
 def _split_images(data: Any) -> tuple[Any, list[Any]]:
     """(the top level with `images` replaced by a marker and moved last if absent, the images)."""
     mapping = dict(data) if isinstance(data, dict) else {}
@@ -889,21 +883,31 @@ def _split_images(data: Any) -> tuple[Any, list[Any]]:
     return _canon(mapping), list(images)
 
 
-def _expected_entry(before: dict[str, Any] | None, want: ImageEntry) -> dict[str, Any]:
-    expected = dict(before) if before is not None else {"name": want.name}
+def _entry_matches(now: Any, before: Any, want: ImageEntry) -> bool:
+    """The edited entry's data is before's, except that each image key holds what was asked
+    (a kept value may still read as, say, a date: kustomize reads it as a string anyway)."""
+    expected = dict(before) if isinstance(before, dict) else {"name": want.name}
     for key in _FIELDS:
-        value = want.value(key)
-        if value is not None:
-            expected[key] = value
-        elif expected.get(key) not in (None, ""):
+        if want.value(key) is None and expected.get(key) not in (None, ""):
             del expected[key]
-    return expected
+        elif want.value(key) is not None:
+            expected.setdefault(key, want.value(key))
+    if not isinstance(now, dict) or set(now) != set(expected):
+        return False
+    return all(
+        _canon(now[k]) == _canon(expected[k]) or (k in _KEY_ORDER and now[k] == want.value(k))
+        for k in expected
+    )
+
+
+class _Unverified(Exception):
+    """The edited text does not say what was intended."""
 
 
 def _verify(doc: _Doc, after: str, index: int | None, want: ImageEntry) -> None:
     try:
         _check_result(doc, after, index, want)
-    except (KustomizationError, YAMLError, AssertionError, LookupError) as exc:
+    except (_Unverified, KustomizationError, YAMLError, LookupError) as exc:
         raise doc.error(
             None,
             f"internal error: the edit did not verify ({exc}); the file was not changed",
@@ -916,31 +920,46 @@ def _check_result(doc: _Doc, after: str, index: int | None, want: ImageEntry) ->
     position = index if index is not None else len(doc.entries)
     target = new.entries[position]
     if target.image != want:
-        raise AssertionError(f"entry reads {target.image}, expected {want}")
+        raise _Unverified(f"entry reads {target.image}, expected {want}")
+    old = doc.entries[index].image if index is not None else None
     for key in _KEY_ORDER:
-        node = target.fields[key].value if want.value(key) is not None else None
-        if isinstance(node, ScalarNode) and not _is_kustomize_string(new, node):
-            raise AssertionError(f"`{key}` would not be read as a string")
-    top_before, images_before = _split_images(_plain_data(doc.text))
+        if want.value(key) is not None:
+            _check_string(new, target.fields[key], written=want.value(key) != _value(old, key))
+    _check_data(doc.text, after, index, want)
+
+
+def _value(entry: ImageEntry | None, key: str) -> str | None:
+    return None if entry is None else entry.value(key)
+
+
+def _check_string(doc: _Doc, fld: _Field, *, written: bool) -> None:
+    """kustomize must read the value as a string; a value we wrote must also be a string under
+    YAML 1.1 and 1.2 (kept values are left as the file had them)."""
+    node = fld.value
+    if not isinstance(node, ScalarNode) or not _is_kustomize_string(doc, node):
+        raise _Unverified(f"`{fld.key.value}` would not be read as a string")
+    if written and node.style is None and needs_quotes(node.value):
+        raise _Unverified(f"`{fld.key.value}: {node.value}` needs quotes")
+
+
+def _check_data(before: str, after: str, index: int | None, want: ImageEntry) -> None:
+    """Everything but the edited entry parses to the same data as before."""
+    top_before, images_before = _split_images(_plain_data(before))
     top_after, images_after = _split_images(_plain_data(after))
     if top_before != top_after:
-        raise AssertionError("keys outside `images` changed")
-    before_entry = images_before[index] if index is not None else None
+        raise _Unverified("keys outside `images` changed")
     expected = list(images_before)
+    position = len(expected) if index is None else index
     if index is None:
         expected.append(None)
     if len(images_after) != len(expected):
-        raise AssertionError("the number of images entries is wrong")
+        raise _Unverified("the number of images entries is wrong")
     for i, (was, now) in enumerate(zip(expected, images_after, strict=True)):
         if i == position:
-            if _sorted_canon(now) != _sorted_canon(_expected_entry(before_entry, want)):
-                raise AssertionError("the edited entry holds unexpected values")
+            if not _entry_matches(now, was, want):
+                raise _Unverified("the edited entry holds unexpected values")
         elif _canon(was) != _canon(now):
-            raise AssertionError(f"images entry {i + 1} changed")
-    for version in ((1, 1), (1, 2)):
-        entry = _plain_data(after, version)["images"][position]
-        if any(not isinstance(entry[k], str) for k in _KEY_ORDER if want.value(k) is not None):
-            raise AssertionError(f"a value is not a string under YAML {version[0]}.{version[1]}")
+            raise _Unverified(f"images entry {i + 1} changed")
 
 
 # --------------------------------------------------------------------------- public editing

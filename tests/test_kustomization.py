@@ -491,6 +491,18 @@ LAYOUTS = [
         'images:\n- name: web\n  newTag: "1234567"\n',
         id="same-value-but-unquoted-number-is-fixed",
     ),
+    pytest.param(
+        "images:\n- name: web\n  newTag: 1234\n",
+        f"web=*:*@{D1}",
+        f'images:\n- name: web\n  newTag: "1234"\n  digest: {D1}\n',
+        id="kept-unquoted-number-is-fixed",
+    ),
+    pytest.param(
+        "images:\n- name: web\n  newTag: 2001-01-01\n",
+        f"web=*:*@{D1}",
+        f"images:\n- name: web\n  newTag: 2001-01-01\n  digest: {D1}\n",
+        id="kept-date-looking-tag-stays-as-kustomize-reads-it-as-a-string",
+    ),
 ]
 
 
