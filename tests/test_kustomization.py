@@ -714,9 +714,12 @@ def test_find_kustomization_none(tmp_path: Path) -> None:
 
 def test_find_kustomization_two(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
-    (tmp_path / "kustomization.yml").write_text("resources: []\n")
-    with pytest.raises(KustomizationError, match="more than one"):
+    (tmp_path / "Kustomization").write_text("resources: [b.yaml]\n")
+    with pytest.raises(KustomizationError, match="more than one") as caught:
         find_kustomization(tmp_path)
+    assert "kustomization.yaml, Kustomization" in str(caught.value)
+    assert (tmp_path / "kustomization.yaml").read_bytes() == b"resources: []\n"
+    assert (tmp_path / "Kustomization").read_bytes() == b"resources: [b.yaml]\n"
 
 
 def test_find_kustomization_missing_directory(tmp_path: Path) -> None:
