@@ -104,7 +104,6 @@ class ChangeResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "pull_request": self.pull_request,
             "environment": self.environment,
             "action": self.action,
             "changed": self.changed,
@@ -116,6 +115,7 @@ class ChangeResult:
             "attempts": self.attempts,
             "images": [d.to_json() for d in self.images],
             "diff": self.diff,
+            "pull_request": self.pull_request,
         }
 
 
@@ -167,9 +167,8 @@ def promote_planner(target: str, tag: str | None, images: Sequence[str],
         env, source = _source_of(cfg, target, from_env)
         rel = kustomization_rel(ws, source)
         if tag is None:
-            entries = _select(read_entries(ws, rel), images, source.name)
-            commits = ws.path_commits(rel, max_count=1)
-            at = commits[0] if commits else ws.head()
+            at, entries = _current_state(ws, rel)
+            entries = _select(entries, images, source.name)
         else:
             at, entries = _find_in_history(ws, rel, tag, images, source.name)
         current = read_entries(ws, kustomization_rel(ws, env))
@@ -246,12 +245,10 @@ def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
 
     def plan(ws: Workspace, cfg: Config) -> Plan:
         src, env = cfg.environment(source), cfg.environment(target)
-        rel = kustomization_rel(ws, src)
+        at, entries = _current_state(ws, kustomization_rel(ws, src))
         current = read_entries(ws, kustomization_rel(ws, env))
-        entries = [e for e in read_entries(ws, rel) if e.new_tag or e.digest]
-        commits = ws.path_commits(rel, max_count=1)
-        at = commits[0] if commits else ws.head()
-        return Plan(env, tuple(_copy_change(e, current) for e in entries), f"{src.name}@{at}")
+        changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
+        return Plan(env, changes, f"{src.name}@{at}")
 
     return _change(RepoOptions(repo.repo, repo.branch, repo.config, push=False), opts,
                    "promote", plan, depth=None)
@@ -448,6 +445,12 @@ def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
         raise KustomizationError(f"{rel} is not UTF-8 text (byte {exc.start})",
                                  hint="save it as UTF-8") from exc
     return read_images(text, source=rel)
+
+
+def _current_state(ws: Workspace, rel: str) -> tuple[str, list[ImageEntry]]:
+    """The file's images now, and the commit that last changed the file (where they came from)."""
+    commits = ws.path_commits(rel, max_count=1)
+    return (commits[0] if commits else ws.head()), read_entries(ws, rel)
 
 
 def _select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> list[ImageEntry]:
