@@ -587,9 +587,16 @@ def _work_tree(repository: Repo, path: Path) -> Path:
 
 
 def _upstream(repository: Repo, branch: str) -> tuple[str | None, str | None]:
-    """(remote name, remote branch) of branch's upstream, or (None, None)."""
+    """(remote name, remote branch) of branch's upstream, or (None, None).
+
+    A CI checkout (CircleCI's `git checkout -B main SHA`) has no upstream configured; then the
+    same-named branch of `origin` is the upstream when `origin/BRANCH` is known locally, so the
+    commit is pushed rather than silently left in the job's checkout."""
     remote = _run(repository.git, "config", "--get", f"branch.{branch}.remote").text.strip()
     merge = _run(repository.git, "config", "--get", f"branch.{branch}.merge").text.strip()
-    if not remote or remote == "." or not merge.startswith("refs/heads/"):
-        return None, None
-    return remote, merge.removeprefix("refs/heads/")
+    if remote and remote != "." and merge.startswith("refs/heads/"):
+        return remote, merge.removeprefix("refs/heads/")
+    tracking = f"refs/remotes/origin/{branch}"
+    if _run(repository.git, "rev_parse", "--verify", "--quiet", tracking).ok:
+        return "origin", branch
+    return None, None

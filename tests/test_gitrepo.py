@@ -640,3 +640,22 @@ def test_workspace_is_a_plain_dataclass(url: str) -> None:
         assert isinstance(ws, Workspace)
         assert "_repo" not in repr(ws)
         assert ws.upstream_branch == "main" and ws.depth is None
+
+
+def test_ci_checkout_without_upstream_pushes_to_origin_same_branch(
+    remote: Path, url: str, tmp_path: Path
+) -> None:
+    """CircleCI checks out with `git checkout -B main SHA`: no upstream, but origin/main known."""
+    work = clone(url, tmp_path / "work")
+    sha = git(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "--detach")
+    git(work, "branch", "-q", "-D", "main")
+    git(work, "checkout", "-q", "-B", "main", sha)
+    assert subprocess.run(["git", "config", "--get", "branch.main.remote"], cwd=work,
+                          capture_output=True, check=False).returncode == 1
+    with open_workspace(str(work)) as ws:
+        assert ws.remote == "origin" and ws.upstream_branch == "main" and ws.will_push
+        write(ws.root, STAGING, "resources: []\n")
+        pushed = ws.commit([STAGING], "from a CI checkout")
+        ws.push()
+    assert git(remote, "rev-parse", "main") == pushed
