@@ -254,6 +254,15 @@ class Workspace:
         self._own.clear()
         self._base = None
 
+    def unpushed_commits(self) -> list[str]:
+        """Commits on HEAD that the upstream (as last fetched) does not have, newest first."""
+        if self.remote is None:
+            return []
+        tracking = f"refs/remotes/{self.remote}/{self.upstream_branch or self.branch}"
+        if not self._git("rev_parse", "--verify", "--quiet", tracking).ok:
+            return []
+        return self._git("rev_list", f"{tracking}..HEAD").text.split()
+
     def remote_url(self) -> str | None:
         """The remote's URL as configured. It may hold credentials: redact before showing it."""
         if self.remote is None:

@@ -9,14 +9,15 @@ applied again there (not a textual rebase), with jittered backoff.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from promoter.config import Config, Environment, load_config
-from promoter.errors import GitError, KustomizationError, PolicyError, PromoterError, UsageError
-from promoter.gitrepo import PushRejected, Workspace, backoff_delays, open_workspace
+from promoter.errors import KustomizationError, PolicyError, PromoterError, UsageError
+from promoter.gitrepo import PushRejected, Workspace, backoff_delays, is_url, open_workspace
 from promoter.history import (
     HistoryEntry,
     ImageTrailer,
@@ -38,8 +39,6 @@ from promoter.kustomization import (
 )
 from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified
-
-ACTIONS = ("set-image", "promote", "rollback")
 
 
 @dataclass(frozen=True)
@@ -240,18 +239,10 @@ def environment_sources(repo: RepoOptions) -> dict[str, str | None]:
 
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
-    """What copying SOURCE's current images into TARGET (promote TARGET) would change."""
-    opts = CommitOptions(dry_run=True)
-
-    def plan(ws: Workspace, cfg: Config) -> Plan:
-        src, env = cfg.environment(source), cfg.environment(target)
-        at, entries = _current_state(ws, kustomization_rel(ws, src))
-        current = read_entries(ws, kustomization_rel(ws, env))
-        changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
-        return Plan(env, changes, f"{src.name}@{at}")
-
-    return _change(RepoOptions(repo.repo, repo.branch, repo.config, push=False), opts,
-                   "promote", plan, depth=None)
+    """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change."""
+    return _change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
+                   CommitOptions(dry_run=True), "promote",
+                   promote_planner(target, None, (), source), depth=None)
 
 
 def history(repo: RepoOptions, environment: str, *, limit: int | None = None
@@ -304,8 +295,16 @@ def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
             depth: int | None) -> ChangeResult:
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    if is_url(repo.repo) and not repo.push and not opts.dry_run:
+        raise UsageError(
+            "--no-push with a repository URL would throw the commit away with the temporary clone",
+            hint="use --dry-run to see the change, or run in a local working copy",
+        )
+    _check_message(opts.message)
     push = repo.push and not opts.dry_run
     with open_workspace(repo.repo, repo.branch, push=push, depth=depth) as ws:
+        if not opts.dry_run:
+            _check_local_copy(ws)
         start = ws.head()
         try:
             return _attempts(ws, opts, action, planner, repo.config)
@@ -319,16 +318,49 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
               config: str | None) -> ChangeResult:
     delays = backoff_delays(opts.max_attempts)
     for attempt in range(1, opts.max_attempts + 1):
+        if attempt > 1:
+            opts.sleep(next(delays, 0.0))  # back off first, then plan on the freshest tip
+            ws.sync()
         plan = planner(ws, load_config(ws.root, config))
         result = _attempt(ws, plan, action, opts, attempt)
         if result is not None:
             return result
-        ws.sync()
-        opts.sleep(next(delays, 0.0))
-    raise GitError(
+    raise PushRejected(
         f"the push was rejected {opts.max_attempts} times because the branch kept moving",
-        hint="raise --max-attempts or retry the job",
+        retryable=True,
+        hint="raise --max-attempts (PROMOTER_MAX_ATTEMPTS) or re-run the job",
     )
+
+
+def _check_local_copy(ws: Workspace) -> None:
+    """A local copy is verified and pushed as it is: it must hold nothing but what is committed
+    and pushed, else kustomize would render uncommitted files and the push would carry the
+    user's own unpushed commits."""
+    if ws.temporary:
+        return
+    try:
+        ws.ensure_clean(["."])
+    except PolicyError as exc:
+        raise PolicyError(
+            f"{exc.message}; kustomize renders the working copy, so promoter only works on a "
+            "clean one",
+            hint="commit, stash or discard those changes, or pass the repository URL as --repo",
+        ) from exc
+    ahead = ws.unpushed_commits() if ws.will_push else []
+    if ahead:
+        raise PolicyError(
+            f"branch {ws.branch} in {ws.root} has {len(ahead)} commit(s) not on "
+            f"{ws.remote}/{ws.upstream_branch} ({ahead[0][:12]}…); promoter would push them too",
+            hint="push or reset them first, or pass the repository URL as --repo",
+        )
+
+
+def _check_message(message: str | None) -> None:
+    if message and re.search(r"(?im)^\s*\*?\s*promoter-[a-z-]+\s*:", message):
+        raise UsageError(
+            "--message may not contain Promoter-* lines: promoter writes those trailers itself",
+            hint="say why in plain text; promoter records what, where and from which build",
+        )
 
 
 def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
@@ -336,7 +368,8 @@ def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     """Edit and verify the overlay for a plan (nothing written on a dry run); no commit."""
     env = plan.environment
     rel = kustomization_rel(ws, env)
-    ws.ensure_clean([rel])
+    if not opts.dry_run:
+        ws.ensure_clean([rel])
     before = read_entries(ws, rel)
     edit = set_images_verified(ws.root / env.path, plan.changes, dry_run=opts.dry_run)
     changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
@@ -356,18 +389,18 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     message = commit_message(plan, action, base.images, opts)
     sha = commit_edit(ws, rel, edit, message)
     if not ws.will_push:
-        return _replace(base, commit=sha, message=message)
+        return replace(base, commit=sha, message=message)
     try:
         ws.push()
     except PushRejected as exc:
-        if exc.retryable and attempt < opts.max_attempts:
-            return None
+        if exc.retryable:
+            return None  # the branch moved: the caller syncs (dropping this commit) and retries
         ws.undo_last_commit()
         raise
     except PromoterError:
         ws.undo_last_commit()
         raise
-    return _replace(base, commit=sha, pushed=True, message=message)
+    return replace(base, commit=sha, pushed=True, message=message)
 
 
 def commit_edit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
@@ -391,10 +424,6 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         triggered_by=meta.get("triggered_by"),
     )
     return format_message(record, body=opts.message, skip_ci=opts.skip_ci)
-
-
-def _replace(result: ChangeResult, **changes: Any) -> ChangeResult:
-    return replace(result, **changes)
 
 
 # --------------------------------------------------------------------------- guards and reads
@@ -482,7 +511,7 @@ def _find_in_history(ws: Workspace, rel: str, tag: str, names: Sequence[str],
     """The newest commit at which ENV had TAG (for the named images), with those entries."""
     for commit, entries in _history_states(ws, rel):
         hits = [e for e in entries if e.new_tag == tag and (not names or _named(e, names))]
-        if hits:
+        if hits and all(any(_named(e, [n]) for e in hits) for n in names):
             return commit, hits
     which = f" for {', '.join(names)}" if names else ""
     raise PolicyError(

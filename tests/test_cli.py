@@ -168,10 +168,18 @@ def test_env_dry_run(gitops: GitOps) -> None:
 
 def test_env_push_false_commits_nothing_to_the_remote(gitops: GitOps) -> None:
     head = gitops.head()
+    work = gitops.clone()
     doc = ok_json(invoke("set-image", "staging", f"web={SHA_A}", "--json",
-                         env={"PROMOTER_REPO": gitops.url, "PROMOTER_PUSH": "false"}))
+                         env={"PROMOTER_REPO": str(work), "PROMOTER_PUSH": "false"}))
     assert doc["changed"] is True and doc["pushed"] is False
     assert gitops.head() == head
+    assert git(work, "log", "-1", "--format=%s").startswith("deploy(staging)")
+
+
+def test_no_push_with_a_url_is_refused(gitops: GitOps) -> None:
+    result = invoke("set-image", "staging", f"web={SHA_A}", "--repo", gitops.url, "--no-push")
+    assert result.exit_code == 2
+    assert "--dry-run" in result.stderr
 
 
 def test_env_tag_and_image_for_promote(gitops: GitOps) -> None:

@@ -463,13 +463,15 @@ class PushDuringFirstBackoff(Sleeps):
 
 
 def test_remote_moving_again_during_backoff(gitops: GitOps) -> None:
+    """The retry backs off first and syncs after, so a push made during the backoff is already
+    in the tip it plans on: one retry is enough."""
     work = gitops.clone()
     promotion.promote(url(gitops), opts(), "production")
     sleeps = PushDuringFirstBackoff(gitops)
     result = promotion.set_image(RepoOptions(repo=str(work)), opts(sleep=sleeps), "staging",
                                  [f"web={SHA_A}"])
-    assert result.attempts == 3
-    assert len(sleeps.calls) == 2 and len(sleeps.pushed) == 1
+    assert result.attempts == 2
+    assert len(sleeps.calls) == 1 and len(sleeps.pushed) == 1
     assert result.commit == gitops.head()
     assert gitops.subjects()[:3] == [f"deploy(staging): web {SHA_A}", "notes",
                                      f"promote(production): web {STAGING_TAG}"]
@@ -477,17 +479,36 @@ def test_remote_moving_again_during_backoff(gitops: GitOps) -> None:
     assert git(work, "status", "--porcelain") == ""
 
 
-def test_attempts_exhausted_after_a_retry_leaves_no_promoter_commit(gitops: GitOps) -> None:
+def racing_pre_push_hook(work: Path, gitops: GitOps) -> Path:
+    """Install a pre-push hook in `work` that makes another job push to the remote first, on
+    every push: the branch always moves between plan and push."""
+    racer = gitops.clone("racer")
+    hook = work / ".git" / "hooks" / "pre-push"
+    hook.write_text(
+        "#!/bin/sh\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n"
+        f"cd '{racer}' && git pull -q --ff-only && date +%N >> notes.txt && "
+        "git add notes.txt && git -c user.name=racer -c user.email=r@example.com "
+        "commit -qm notes && git push -q origin HEAD:main\n"
+    )
+    hook.chmod(0o755)
+    return racer
+
+
+def test_attempts_exhausted_leave_no_promoter_commit_anywhere(gitops: GitOps) -> None:
     work = gitops.clone()
     promotion.promote(url(gitops), opts(), "production")
-    sleeps = PushDuringFirstBackoff(gitops)
-    with pytest.raises(PushRejected):
+    git(work, "pull", "-q", "--ff-only")
+    before = git(work, "rev-parse", "HEAD")
+    racer = racing_pre_push_hook(work, gitops)
+    sleeps = Sleeps()
+    with pytest.raises(PushRejected, match="rejected 2 times because the branch kept moving"):
         promotion.set_image(RepoOptions(repo=str(work)), opts(sleep=sleeps, max_attempts=2),
                             "staging", [f"web={SHA_A}"])
     assert len(sleeps.calls) == 1
-    assert gitops.head() == sleeps.pushed[0]
-    assert "deploy(staging)" not in git(work, "log", "--format=%s", "HEAD")
+    assert gitops.head() == git(racer, "rev-parse", "HEAD").strip()
+    assert "deploy(staging)" not in gitops.subjects()[0]
     assert entries(gitops, STAGING)["web"].new_tag == STAGING_TAG
+    assert git(work, "rev-parse", "HEAD") == before  # rewound, not fast-forwarded
     assert read_images((work / STAGING).read_text())[0].new_tag == STAGING_TAG
     assert git(work, "status", "--porcelain") == ""
 
@@ -608,12 +629,54 @@ def test_repeated_rollback_keeps_going_back(gitops: GitOps) -> None:  # 4
     assert promotion.rollback(url(gitops), opts(), "staging").images[0].new_tag == SHA_A
 
 
-def test_failed_retry_leaves_the_local_branch_where_it_was(gitops: GitOps) -> None:  # 5
+def test_local_copy_with_uncommitted_files_elsewhere_is_refused(gitops: GitOps) -> None:
+    """kustomize renders the working copy: an uncommitted base change could pass verification
+    and then be missing from the commit. promoter refuses instead."""
     work = gitops.clone()
-    promotion.promote(url(gitops), opts(), "production")
-    before = git(work, "rev-parse", "HEAD")
-    with pytest.raises(PushRejected):
-        promotion.set_image(RepoOptions(repo=str(work)),
-                            opts(sleep=PushDuringFirstBackoff(gitops), max_attempts=2),
-                            "staging", [f"web={SHA_A}"])
-    assert git(work, "rev-parse", "HEAD") == before
+    deployment = work / "overlays" / "base" / "deployment.yaml"
+    deployment.write_text(deployment.read_text() + "# local experiment\n")
+    state = worktree_state(work)
+    with pytest.raises(PolicyError, match=r"overlays/base/deployment\.yaml .*clean"):
+        promotion.set_image(RepoOptions(repo=str(work)), opts(), "staging", [f"web={SHA_A}"])
+    assert worktree_state(work) == state
+    assert entries(gitops, STAGING)["web"].new_tag == STAGING_TAG
+
+
+def test_local_copy_with_unpushed_commits_is_refused(gitops: GitOps) -> None:
+    work = gitops.clone()
+    (work / "NOTES.md").write_text("work in progress\n")
+    git(work, "add", "NOTES.md")
+    git(work, "commit", "-qm", "WIP: not for the remote")
+    head = gitops.head()
+    with pytest.raises(PolicyError, match=r"1 commit\(s\) not on origin/main"):
+        promotion.set_image(RepoOptions(repo=str(work)), opts(), "staging", [f"web={SHA_A}"])
+    assert gitops.head() == head
+
+
+def test_promote_tag_requires_every_named_image_to_have_had_it(two: GitOps) -> None:
+    promotion.set_image(url(two), opts(), "staging", [f"web={SHA_A}"])
+    with pytest.raises(PolicyError, match=f"{SHA_A} was never deployed to staging for web, nope"):
+        promotion.promote(url(two), opts(), "production", tag=SHA_A, images=["web", "nope"])
+
+
+def test_diff_only_along_the_configured_source(gitops: GitOps) -> None:
+    promotion.set_image(url(gitops), opts(), "staging", [f"web={SHA_A}"])
+    with pytest.raises(PolicyError, match="staging has no source environment"):
+        promotion.diff(url(gitops), "production", "staging")
+
+
+def test_diff_reads_a_dirty_local_copy_without_refusing(gitops: GitOps) -> None:
+    work = gitops.clone()
+    target = work / "overlays" / "production" / "kustomization.yaml"
+    target.write_text(target.read_text() + "# local note\n")
+    result = promotion.diff(RepoOptions(repo=str(work)), "staging", "production")
+    assert result.dry_run and result.changed
+    assert target.read_text().endswith("# local note\n")
+
+
+def test_message_cannot_forge_trailers(gitops: GitOps) -> None:
+    head = gitops.head()
+    forged = CommitOptions(message="fix\nPromoter-Environment: production", sleep=Sleeps())
+    with pytest.raises(UsageError, match="Promoter-"):
+        promotion.set_image(url(gitops), forged, "staging", [f"web={SHA_A}"])
+    assert gitops.head() == head
