@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,8 +135,10 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     out.width = 160  # CI logs are not 80 columns wide; keep tables readable there
 
 
-def _run(common: Common, action: Callable[[], Any], human: Callable[[Any], None]) -> None:
-    """Call the domain; print its result; map every error to its exit code, here only."""
+def _run(common: Common, action: Callable[[], Any], human: Callable[[Any], None],
+         code: Callable[[Any], int] = lambda _: 0) -> None:
+    """Call the domain; print its result; map every outcome to its exit code, here only:
+    errors by their class, results by `code` (validate, check-pipeline, pr-status)."""
     try:
         result = action()
     except PromoterError as exc:
@@ -151,6 +154,11 @@ def _run(common: Common, action: Callable[[], Any], human: Callable[[Any], None]
         sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
     else:
         human(result)
+    for warning in getattr(result, "warnings", ()) or ():
+        err.print(f"[yellow]promoter: warning:[/] {escape(warning)}")
+    exit_code = code(result)
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def _fail(common: Common, message: str, code: ExitCode, kind: str) -> None:
@@ -372,15 +380,13 @@ def validate(
 ) -> None:
     """Render each environment with kustomize and list what it deploys; exit 4 on any failure."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
-    results: list[promotion.Validation] = []
 
     def action() -> dict[str, Any]:
-        results.extend(promotion.validate(c.repo, environments or ()))
+        results = promotion.validate(c.repo, environments or ())
         return {"ok": all(r.error is None for r in results), "environments": results}
 
-    _run(c, action, _show_validation)
-    if any(r.error is not None for r in results):
-        raise typer.Exit(int(ExitCode.INVALID))
+    _run(c, action, _show_validation,
+         code=lambda result: 0 if result["ok"] else int(ExitCode.INVALID))
 
 
 def _short_source(source: str | None) -> str:
@@ -410,19 +416,18 @@ def check_pipeline(
     from promoter.pipeline import check_pipeline as check
 
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
-    reports: list[Any] = []
 
     def action() -> Any:
-        sources = promotion.environment_sources(c.repo)
         file = Path(path)
         if not file.is_file():
-            raise UsageError(f"CircleCI config {path} not found")
-        reports.append(check(file.read_text(encoding="utf-8"), sources, path=path))
-        return reports[0]
+            raise UsageError(f"CircleCI config {path} not found",
+                             hint="pass the path of the CircleCI config to check")
+        text = file.read_text(encoding="utf-8")
+        sources, where = promotion.pipeline_sources(c.repo)
+        report = check(text, sources, path=path)
+        return replace(report, checked=[f"environments from {where}", *report.checked])
 
-    _run(c, action, _show_pipeline)
-    if reports and not reports[0].ok:
-        raise typer.Exit(int(ExitCode.INVALID))
+    _run(c, action, _show_pipeline, code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
 
 
 def _show_pipeline(report: Any) -> None:
@@ -463,17 +468,10 @@ def pr_status(
     8 still open (waiting for approval or merge)."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
     options = pullrequest.WaitOptions(wait=wait, timeout=timeout, interval=interval, merge=merge,
-                                      method=method)
-    reports: list[pullrequest.PullRequestReport] = []
-
-    def action() -> pullrequest.PullRequestReport:
-        reports.append(pullrequest.pr_status(c.repo, environment, number=number,
-                                             options=options, environ=os.environ))
-        return reports[0]
-
-    _run(c, action, _show_pr_status)
-    if reports:
-        raise typer.Exit(int(reports[0].exit_code))
+                                      method=method, dry_run=dry_run)
+    _run(c, lambda: pullrequest.pr_status(c.repo, environment, number=number, options=options,
+                                          environ=os.environ),
+         _show_pr_status, code=lambda report: int(report.exit_code))
 
 
 def _show_pr_status(report: pullrequest.PullRequestReport) -> None:
@@ -564,9 +562,15 @@ def _root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    """promoter: GitOps manifest promoter. Exit codes: 0 done, 1 unexpected, 2 usage,
-    3 refused by policy, 4 invalid content or render failure, 5 git/remote failure."""
+    """promoter: GitOps manifest promoter (see ROOT_HELP)."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`) unwinds like Ctrl-C, so every cleanup runs:
+    edited files restored, kustomize stopped, temporary clones removed."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     app()

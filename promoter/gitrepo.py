@@ -263,6 +263,21 @@ class Workspace:
             return []
         return self._git("rev_list", f"{tracking}..HEAD").text.split()
 
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A throwaway checkout of HEAD (a detached git worktree) to try an edit in; removed on
+        exit. The working copy, its index and its branch are not touched."""
+        parent = Path(tempfile.mkdtemp(prefix="promoter-preview-"))
+        tree = parent / "tree"
+        try:
+            _check(self._git("worktree", "add", "--quiet", "--detach", str(tree), "HEAD"),
+                   f"cannot make a scratch checkout of {self.root}")
+            yield tree
+        finally:
+            self._git("worktree", "remove", "--force", str(tree))
+            self._git("worktree", "prune")
+            shutil.rmtree(parent, ignore_errors=True)
+
     def remote_url(self) -> str | None:
         """The remote's URL as configured. It may hold credentials: redact before showing it."""
         if self.remote is None:

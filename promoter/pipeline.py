@@ -83,6 +83,15 @@ class PipelineReport:
     def ok(self) -> bool:
         return not self.findings
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "checked": list(self.checked),
+            "findings": [{"workflow": f.workflow, "job": f.job, "message": f.message}
+                         for f in self.findings],
+        }
+
 
 @dataclass(frozen=True)
 class PromoterCall:

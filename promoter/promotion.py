@@ -13,10 +13,18 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from promoter.config import Config, Environment, load_config
-from promoter.errors import KustomizationError, PolicyError, PromoterError, UsageError
+from promoter.errors import (
+    GitError,
+    KustomizationError,
+    PolicyError,
+    PromoterError,
+    UsageError,
+    redact,
+)
 from promoter.gitrepo import PushRejected, Workspace, backoff_delays, is_url, open_workspace
 from promoter.history import (
     HistoryEntry,
@@ -231,11 +239,35 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
         return result
 
 
-def environment_sources(repo: RepoOptions) -> dict[str, str | None]:
-    """Each environment's source (None for none), from the repository's promoter.yaml."""
-    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
-        cfg = load_config(ws.root, repo.config)
-        return {e.name: e.source for e in cfg.environments}
+CONVENTIONAL_SOURCES: dict[str, str | None] = {"staging": None, "production": "staging"}
+
+
+def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
+    """Environments and their sources for check-pipeline, and where they came from.
+
+    From --config when it is an absolute path, else from the GitOps repository (--repo). A
+    service repository (the usual place of the CircleCI config) has no environments of its own:
+    then the convention, production from staging, applies."""
+    if repo.config is not None and Path(repo.config).is_absolute():
+        given = load_config(Path("/"), repo.config)
+        return {e.name: e.source for e in given.environments}, repo.config
+    local_default = repo.repo == "." and repo.config is None
+    cfg: Config | None = None
+    try:
+        with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+            cfg = load_config(ws.root, repo.config)
+    except GitError:
+        if not local_default:
+            raise
+    if cfg is None or not cfg.environments:
+        if not local_default:
+            raise UsageError(f"{repo.repo} declares no environments",
+                             hint="pass the GitOps repository as --repo, or --config FILE")
+        return dict(CONVENTIONAL_SOURCES), (
+            "the convention (production from staging): this repository has no environments; "
+            "pass --repo GITOPS_URL to use the GitOps repository's promoter.yaml")
+    where = cfg.path or f"the folders under {repo.repo}/overlays"
+    return {e.name: e.source for e in cfg.environments}, f"{where} in {redact(repo.repo)}"
 
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
@@ -371,12 +403,29 @@ def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     if not opts.dry_run:
         ws.ensure_clean([rel])
     before = read_entries(ws, rel)
-    edit = set_images_verified(ws.root / env.path, plan.changes, dry_run=opts.dry_run)
+    if opts.dry_run:
+        edit = _preview(ws, env, plan.changes)
+    else:
+        edit = set_images_verified(ws.root / env.path, plan.changes)
     changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
     result = ChangeResult(env.name, action, edit.changed, None, False, changed,
                           edit.diff(rel) if edit.changed else "", rel, plan.source,
                           attempts=attempt, dry_run=opts.dry_run)
     return result, edit
+
+
+def _preview(ws: Workspace, env: Environment, changes: Sequence[ImageChange]) -> FileEdit:
+    """A dry run edits, renders and verifies exactly like the real run, but in a scratch
+    checkout (a local copy) or in the throwaway clone, restoring the file: it fails when the
+    real run would fail, and changes nothing."""
+    if not ws.temporary:
+        with ws.scratch() as tree:
+            edit = set_images_verified(tree / env.path, changes)
+            return replace(edit, path=ws.root / edit.path.relative_to(tree))
+    edit = set_images_verified(ws.root / env.path, changes)
+    if edit.changed:
+        write_atomic(edit.path, edit.before.encode("utf-8"))
+    return edit
 
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,

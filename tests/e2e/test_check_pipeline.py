@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -35,3 +36,27 @@ def test_missing_config_is_a_usage_error(tmp_path: Path) -> None:
     done = check(PROJECT, str(tmp_path / "nope.yml"))
     assert done.returncode == 2
     assert "not found" in done.stderr
+
+
+def test_json_report() -> None:
+    done = check(PROJECT, "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["ok"] is True and doc["findings"] == []
+    assert any("promote-production" in line for line in doc["checked"])
+
+
+def test_in_a_service_repository_without_environments(tmp_path: Path) -> None:
+    """The README runs it in the service's own CI: no promoter.yaml there, not even git."""
+    service = tmp_path / "service"
+    (service / ".circleci").mkdir(parents=True)
+    config = (PROJECT / ".circleci" / "config.yml").read_text()
+    (service / ".circleci" / "config.yml").write_text(config)
+    done = check(service)
+    assert done.returncode == 0, done.stderr
+    assert "convention" in done.stdout
+    broken = config.replace("- request_prod\n", "- promote-staging\n")
+    (service / ".circleci" / "config.yml").write_text(broken)
+    done = check(service, "--json")
+    assert done.returncode == 4
+    assert any(f["job"] == "promote-production" for f in json.loads(done.stdout)["findings"])

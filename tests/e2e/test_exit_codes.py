@@ -106,3 +106,17 @@ def test_exit_1_interrupted_mid_render_leaves_the_working_copy_as_it_was(
     assert path.read_bytes() == before
     assert git(work, "status", "--porcelain") == ""
     assert gitops.tag("staging") != SHA
+
+
+def test_dry_run_fails_where_the_real_run_would(gitops: GitOps) -> None:
+    """A dry run renders and verifies too: a misspelt image is exit 4 already in the dry run."""
+    head = gitops.head()
+    done = gitops.run("set-image", "staging", f"wbe={SHA}", "--dry-run")
+    assert done.returncode == 4
+    assert "matches no container" in done.stderr
+    work = gitops.clone()
+    done = gitops.run("set-image", "staging", f"wbe={SHA}", "--dry-run", cwd=work, repo=".")
+    assert done.returncode == 4
+    assert git(work, "status", "--porcelain") == ""
+    assert "promoter-preview" not in git(work, "worktree", "list")
+    assert gitops.head() == head
