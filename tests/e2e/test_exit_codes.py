@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import GitOps, git
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
@@ -89,13 +91,15 @@ def test_json_error_document(gitops: GitOps) -> None:
     assert doc["error"]["exit_code"] == 2
 
 
+@pytest.mark.parametrize("signal_name", ["INT", "TERM"])
 def test_exit_1_interrupted_mid_render_leaves_the_working_copy_as_it_was(
-    gitops: GitOps, tmp_path: Path
+    gitops: GitOps, tmp_path: Path, signal_name: str
 ) -> None:
-    """Ctrl-C (SIGINT) while kustomize runs: exit 1, no traceback, file and index untouched."""
+    """Ctrl-C (SIGINT) or a cancelled CI job (SIGTERM) while kustomize runs: exit 1, no
+    traceback, file and index untouched."""
     work = gitops.clone()
     interrupting = tmp_path / "kustomize-interrupt"
-    interrupting.write_text("#!/bin/sh\nkill -INT $PPID\nexec sleep 30\n")
+    interrupting.write_text(f"#!/bin/sh\nkill -{signal_name} $PPID\nexec sleep 30\n")
     interrupting.chmod(0o755)
     path = work / "overlays" / "staging" / "kustomization.yaml"
     before = path.read_bytes()
