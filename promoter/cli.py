@@ -208,6 +208,9 @@ def _show_change(result: ChangeResult) -> None:
                   f"{(result.commit or '')[:12]})")
         return
     where = "pushed" if result.pushed else "committed locally, not pushed"
+    if not result.pushed:
+        err.print("[yellow]promoter: warning:[/] the commit was not pushed (--no-push, or the "
+                  "branch has no upstream): nothing is deployed until it is pushed")
     source = f" from {result.source}" if result.source else ""
     retries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
     out.print(f"[green]✔[/] {verb}({result.environment}){source}: commit "
@@ -299,17 +302,36 @@ def status(
     _run(c, lambda: {"environments": promotion.status(c.repo)}, _show_status)
 
 
+def _table(*columns: str, fold: tuple[str, ...] = ()) -> Table:
+    """A table whose `fold` columns wrap instead of cutting values: tags must be read whole."""
+    table = Table()
+    for name in columns:
+        table.add_column(name, overflow="fold" if name in fold else "ellipsis",
+                         no_wrap=name not in fold)
+    return table
+
+
 def _show_status(result: dict[str, list[promotion.EnvironmentStatus]]) -> None:
-    table = Table("environment", "image", "newName", "tag", "digest", "source", "in sync")
-    for env in result["environments"]:
+    envs = result["environments"]
+    digests = any(e.digest for env in envs for e in env.images)
+    columns = ["environment", "image", "deploys", "tag", *(["digest"] if digests else []),
+               "source", "in sync"]
+    table = _table(*columns, fold=("tag", "digest", "deploys"))
+    for env in envs:
         sync = {None: "", True: "[green]yes[/]", False: "[yellow]no[/]"}[env.in_sync]
-        for i, entry in enumerate(env.images or ()):
-            table.add_row(env.name if i == 0 else "", escape(entry.name),
-                          escape(entry.new_name or ""), escape(entry.new_tag or ""),
-                          escape(entry.digest or ""), (env.source or "") if i == 0 else "",
-                          sync if i == 0 else "")
+        if env.error is not None:
+            table.add_row(env.name, f"[red]{escape(env.error)}[/]", "", "",
+                          *([""] if digests else []), env.source or "", "")
+            continue
+        for i, entry in enumerate(env.images):
+            first = i == 0
+            table.add_row(env.name if first else "", escape(entry.name),
+                          escape(entry.new_name or entry.name), escape(entry.new_tag or ""),
+                          *([escape(entry.digest or "")] if digests else []),
+                          (env.source or "") if first else "", sync if first else "")
         if not env.images:
-            table.add_row(env.name, "(no images: entries)", "", "", "", env.source or "", sync)
+            table.add_row(env.name, "(no images: entries)", "", "", *([""] if digests else []),
+                          env.source or "", sync)
     out.print(table)
 
 
@@ -357,7 +379,9 @@ def _show_history(result: dict[str, Any]) -> None:
     if not result["entries"]:
         out.print(f"no promoter changes to {result['environment']} in this branch's history")
         return
-    table = Table("date", "commit", "author", "action", "images", "source", "build")
+    builds = any(e.record.build_url for e in result["entries"])
+    table = _table("date", "commit", "author", "action", "images", "source",
+                   *(["build"] if builds else []), fold=("images", "build"))
     for entry in result["entries"]:
         record = entry.record
         images = ", ".join(f"{i.name} {_ref(i.tag, i.digest)}" for i in record.images)
@@ -365,7 +389,7 @@ def _show_history(result: dict[str, Any]) -> None:
         date = entry.date[:16].replace("T", " ")
         table.add_row(date, entry.commit[:12], escape(author), record.action,
                       escape(images), escape(_short_source(record.source)),
-                      escape(record.build_url or ""))
+                      *([escape(record.build_url or "")] if builds else []))
     out.print(f"history of {result['environment']}")
     out.print(table)
 

@@ -194,7 +194,12 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
             raise r.fail(item, "path", f"path {path!r} must be relative and inside the repository")
         if any(e.name == name for e in envs):
             raise r.fail(item, "name", f"environment {name!r} is declared twice")
-        envs.append(Environment(name, Path(path).as_posix(), r.string(item, "from")))
+        posix = Path(path).as_posix()
+        shared = next((e.name for e in envs if e.path == posix), None)
+        if shared is not None:
+            raise r.fail(item, "path", f"{name!r} and {shared!r} share the overlay {posix}: "
+                         "a change to one would bypass the other's policy")
+        envs.append(Environment(name, posix, r.string(item, "from")))
     _check_sources(r, items, envs)
     return tuple(envs)
 

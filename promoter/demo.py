@@ -88,6 +88,8 @@ def run_demo(report: Callable[[Step], None], approve: Callable[[str], bool], *,
              source: Path | None = None, workdir: Path | None = None) -> DemoResult:
     root = find_source(source)
     work = workdir or Path(tempfile.mkdtemp(prefix="promoter-demo-"))
+    if work.exists() and any(work.iterdir()):
+        raise UsageError(f"{work} is not empty", hint="remove it, or pick another --workdir")
     work.mkdir(parents=True, exist_ok=True)
     url = make_remote(root, work)
     repo = RepoOptions(repo=url)

@@ -579,10 +579,10 @@ def _local_copy(path: Path, branch: str | None, *, push: bool) -> Iterator[Works
     try:
         repository = Repo(path, search_parent_directories=True)
     except NoSuchPathError as exc:
-        raise GitError(f"{path} does not exist",
-                       hint="pass a git working copy or a URL as --repo") from exc
+        raise UsageError(f"{path} does not exist",
+                         hint="pass a git working copy or a URL as --repo") from exc
     except InvalidGitRepositoryError as exc:
-        raise GitError(f"{path} is not a git working copy",
+        raise UsageError(f"{path} is not a git working copy",
                        hint="pass a git working copy or a repository URL as --repo") from exc
     with repository:
         root = _work_tree(repository, path)
@@ -601,7 +601,7 @@ def _local_copy(path: Path, branch: str | None, *, push: bool) -> Iterator[Works
 
 def _work_tree(repository: Repo, path: Path) -> Path:
     if repository.working_tree_dir is None:
-        raise GitError(f"{path} is a bare repository with no files to edit",
+        raise UsageError(f"{path} is a bare repository with no files to edit",
                        hint="pass a working copy, or the bare repository's file:// URL")
     root = Path(repository.working_tree_dir).resolve()
     if root != path.resolve():

@@ -21,10 +21,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from promoter.errors import RenderError
+from promoter.errors import RenderError, UsageError
 
 ENV_VAR = "PROMOTER_KUSTOMIZE"
 DEFAULT_TIMEOUT = 120.0
+TIMEOUT_VAR = "PROMOTER_RENDER_TIMEOUT"
 _MAX_MESSAGE = 1500
 _CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -110,14 +111,29 @@ def kustomize_command(environ: Mapping[str, str] | None = None) -> list[str]:
     )
 
 
+def render_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds a render may take: PROMOTER_RENDER_TIMEOUT, else 120."""
+    value = (os.environ if environ is None else environ).get(TIMEOUT_VAR, "").strip()
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise UsageError(f"{TIMEOUT_VAR}={value!r} is not a positive number of seconds")
+    return seconds
+
+
 def render(
     overlay: Path,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> str:
     """Render overlay with kustomize and return the multi-document YAML it prints."""
     command = [*kustomize_command(environ), str(overlay)]
+    timeout = render_timeout(environ) if timeout is None else timeout
     if not Path(overlay).is_dir():
         raise RenderError(
             f"overlay {overlay} is not a directory",
@@ -165,7 +181,7 @@ def _run(
         _kill_group(proc)
         raise RenderError(
             f"`{shlex.join(command)}` did not finish within {timeout:g} seconds and was stopped",
-            hint="check the overlay for remote resources that hang, or raise the timeout",
+            hint=f"check the overlay for remote resources that hang, or raise {TIMEOUT_VAR}",
         ) from exc
     except BaseException:  # interrupted (Ctrl-C, SIGTERM): leave no kustomize running
         _kill_group(proc)
@@ -301,7 +317,7 @@ def rendered_images(rendered: str) -> list[ImageRef]:
 def list_images(
     overlay: Path,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[ImageRef]:
     """Render overlay and return the distinct images it deploys."""

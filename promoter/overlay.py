@@ -22,7 +22,7 @@ from promoter.kustomization import (
     read_images,
     write_atomic,
 )
-from promoter.kustomize import DEFAULT_TIMEOUT, ImageRef, ImageUse, image_uses, render
+from promoter.kustomize import ImageRef, ImageUse, image_uses, render
 
 _SHOWN = 20  # at most this many images or containers in one message
 
@@ -37,7 +37,7 @@ def set_images_verified(
     changes: Sequence[ImageChange],
     *,
     dry_run: bool = False,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> FileEdit:
     """Apply changes to the overlay's images:, render it and check the result.
 
@@ -78,7 +78,7 @@ def verify_overlay(
     overlay: Path,
     expected: Sequence[ImageEntry],
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> list[ImageRef]:
     """Render overlay and check every expected entry took effect; return the deployed images.
 

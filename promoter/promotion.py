@@ -12,12 +12,14 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from promoter.config import Config, Environment, load_config
 from promoter.errors import (
+    ContentError,
     GitError,
     KustomizationError,
     PolicyError,
@@ -147,6 +149,11 @@ def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
     if not images:
         raise UsageError("set-image needs at least one IMAGE=TAG argument")
     changes = tuple(parse_image_arg(arg) for arg in images)
+    names = [c.name for c in changes]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UsageError(f"image {', '.join(repeated)} is given more than once",
+                         hint="give each image once")
 
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env = cfg.environment(environment)
@@ -214,7 +221,8 @@ class EnvironmentStatus:
     path: str
     source: str | None
     images: tuple[ImageEntry, ...]
-    in_sync: bool | None  # None for an environment without a source
+    in_sync: bool | None  # None for an environment without a source (or unreadable)
+    error: str | None = None  # this environment's kustomization could not be read
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,20 +230,28 @@ class EnvironmentStatus:
             "path": self.path,
             "source": self.source,
             "in_sync": self.in_sync,
+            "error": self.error,
             "images": [e.to_json() for e in self.images],
         }
 
 
 def status(repo: RepoOptions) -> list[EnvironmentStatus]:
+    """Every environment's images; one unreadable overlay is reported, not fatal."""
     with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
         cfg = load_config(ws.root, repo.config)
-        entries = {e.name: read_entries(ws, kustomization_rel(ws, e)) for e in cfg.environments}
+        entries: dict[str, list[ImageEntry]] = {}
+        errors: dict[str, str] = {}
+        for env in cfg.environments:
+            try:
+                entries[env.name] = read_entries(ws, kustomization_rel(ws, env))
+            except ContentError as exc:
+                errors[env.name] = _relative(ws, str(exc))
         result = []
         for env in cfg.environments:
-            in_sync = None if env.source is None else _same_images(entries[env.source],
-                                                                   entries[env.name])
-            result.append(EnvironmentStatus(env.name, env.path, env.source,
-                                            tuple(entries[env.name]), in_sync))
+            mine, theirs = entries.get(env.name), entries.get(env.source or "")
+            in_sync = None if mine is None or theirs is None else _same_images(theirs, mine)
+            result.append(EnvironmentStatus(env.name, env.path, env.source, tuple(mine or ()),
+                                            in_sync, errors.get(env.name)))
         return result
 
 
@@ -256,7 +272,7 @@ def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
     try:
         with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
             cfg = load_config(ws.root, repo.config)
-    except GitError:
+    except (GitError, UsageError):  # "." is no git working copy
         if not local_default:
             raise
     if cfg is None or not cfg.environments:
@@ -316,7 +332,7 @@ def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Valida
                 found = tuple(list_images(ws.root / env.path))
                 results.append(Validation(env.name, env.path, found, None))
             except PromoterError as exc:
-                results.append(Validation(env.name, env.path, (), str(exc)))
+                results.append(Validation(env.name, env.path, (), _relative(ws, str(exc))))
         return results
 
 
@@ -339,7 +355,8 @@ def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
             _check_local_copy(ws)
         start = ws.head()
         try:
-            return _attempts(ws, opts, action, planner, repo.config)
+            with _repo_relative(ws):
+                return _attempts(ws, opts, action, planner, repo.config)
         except BaseException:
             if not ws.temporary and ws.head() != start:
                 ws.rewind(start)  # a local copy ends where it started, not fast-forwarded
@@ -362,6 +379,25 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
         retryable=True,
         hint="raise --max-attempts (PROMOTER_MAX_ATTEMPTS) or re-run the job",
     )
+
+
+@contextmanager
+def _repo_relative(ws: Workspace) -> Iterator[None]:
+    """Errors name files relative to the repository: a temporary clone's path means nothing to
+    the user once the clone is gone."""
+    try:
+        yield
+    except PromoterError as exc:
+        exc.message = _relative(ws, exc.message)
+        exc.hint = _relative(ws, exc.hint) if exc.hint else None
+        raise
+
+
+def _relative(ws: Workspace, text: str) -> str:
+    if not ws.temporary:
+        return text
+    root = str(ws.root)
+    return text.replace(f"{root}/", "").replace(root, "the repository")
 
 
 def _check_local_copy(ws: Workspace) -> None:

@@ -44,6 +44,8 @@ def test_parses_environments_sources_and_pr() -> None:
         ("environments:\n  - name: a\n    path: /etc\n", 3, "inside the repository"),
         ("environments:\n  - name: a\n    from: b\n  - name: b\n    from: a\n", 3, "cycle"),
         ("environments:\n  - name: a\n  - name: a\n    name: b\n", 4, "malformed YAML"),
+        ("environments:\n  - name: a\n    path: o/x\n  - name: b\n    path: o/x/\n", 5,
+         "share the overlay"),
     ],
 )
 def test_malformed_config_names_the_line(text: str, line: int, words: str) -> None:

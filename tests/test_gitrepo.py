@@ -284,17 +284,18 @@ def test_detached_head_is_a_usage_error(url: str, tmp_path: Path) -> None:
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
+    """A --repo that is no working copy is a usage error (exit 2), not a git failure."""
     caught = open_fails(str(tmp_path))
-    assert isinstance(caught, GitError)
+    assert isinstance(caught, UsageError)
     assert "not a git working copy" in str(caught)
     caught = open_fails(str(tmp_path / "absent"))
-    assert isinstance(caught, GitError)
+    assert isinstance(caught, UsageError)
     assert "does not exist" in str(caught)
 
 
 def test_bare_repository_path_is_refused(remote: Path) -> None:
     caught = open_fails(str(remote))
-    assert isinstance(caught, GitError)
+    assert isinstance(caught, UsageError)
     assert "bare repository" in str(caught)
 
 

@@ -124,3 +124,10 @@ def test_dry_run_fails_where_the_real_run_would(gitops: GitOps) -> None:
     assert git(work, "status", "--porcelain") == ""
     assert "promoter-preview" not in git(work, "worktree", "list")
     assert gitops.head() == head
+
+
+def test_errors_name_repository_paths_not_the_temporary_clone(gitops: GitOps) -> None:
+    done = gitops.run("set-image", "staging", f"wbe={SHA}")
+    assert done.returncode == 4
+    assert "overlays/staging" in done.stderr
+    assert "promoter-" not in done.stderr and "/tmp/" not in done.stderr
