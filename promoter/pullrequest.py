@@ -1,27 +1,33 @@
 """Promotion pull requests: the same change as promote/rollback, proposed for review instead of
 pushed to the branch; and the state of that pull request (wait for it, merge it).
 
-One open promotion pull request per environment: when one is open, its branch is replaced by
-the new promotion commit (force-with-lease on the head it had) and its title and body are
-refreshed; the newest promotion supersedes.
+One open promotion pull request per environment, on one fixed branch, promoter/ENV/promotion.
+When one is open, its branch is replaced by the new promotion commit (force-with-lease on the
+head it had) and its title and body are refreshed: the newest promotion supersedes. Concurrent
+runs for one environment meet on that branch: a run whose lease fails, or whose pull request
+GitHub refuses because another run opened it meanwhile, looks again and updates that one.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from promoter.config import Config, load_config
-from promoter.errors import ExitCode, GitError, PromoterError, UsageError
+from promoter.errors import ExitCode, GitError, PromoterError, PushRejected, UsageError, redact
 from promoter.forge import (
     GitHubProvider,
     ImageRow,
     PullRequest,
+    PullRequestExists,
+    PullRequestIncomplete,
     PullRequestProvider,
     PullRequestStatus,
     api_url_from_remote_url,
@@ -29,13 +35,12 @@ from promoter.forge import (
     repository_from_remote_url,
     token_from_env,
 )
-from promoter.forge.github import DEFAULT_API_URL
-from promoter.gitrepo import Workspace, is_url, open_workspace
+from promoter.forge.github import DEFAULT_API_URL, remote_host
+from promoter.gitrepo import Workspace, backoff_delays, is_url, open_workspace
 from promoter.kustomize import render
 from promoter.promotion import (
     ChangeResult,
     CommitOptions,
-    ImageDelta,
     Planner,
     RepoOptions,
     apply_plan,
@@ -44,38 +49,73 @@ from promoter.promotion import (
 )
 
 BRANCH_PREFIX = "promoter"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+BRANCH_LEAF = "promotion"
 ProviderFactory = Callable[[Workspace, Config, Mapping[str, str]], PullRequestProvider]
+_GIT_ENV = {"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def branch_prefix(environment: str) -> str:
+    """promoter/ENV/: every promotion pull request branch of ENV (older versions of promoter
+    named one branch per promotion under it), and nothing of another environment."""
     return f"{BRANCH_PREFIX}/{environment}/"
 
 
-def branch_name(environment: str, action: str, images: tuple[ImageDelta, ...],
-                commit: str) -> str:
-    """promoter/ENV/ACTION-IMAGE-TAG-COMMIT, sanitised for git and GitHub, under 100 chars."""
-    first = images[0] if images else None
-    parts = [action]
-    if first is not None:
-        parts += [first.name.rsplit("/", 1)[-1], (first.new_tag or first.new_digest or "")[-12:]]
-    parts.append(commit[:8])
-    leaf = _UNSAFE.sub("-", "-".join(p for p in parts if p)).strip(".-")
-    leaf = re.sub(r"\.{2,}", ".", leaf)[:60].rstrip(".-").removesuffix(".lock")
-    return branch_prefix(environment) + leaf
+def promotion_branch(environment: str) -> str:
+    """promoter/ENV/promotion, the branch of ENV's promotion pull request."""
+    if ".." in environment or environment.endswith((".", ".lock")) or environment.startswith("."):
+        raise UsageError(
+            f"environment name {environment!r} cannot be part of a git branch name "
+            f"({branch_prefix(environment)}{BRANCH_LEAF})",
+            hint="rename the environment in promoter.yaml: no '..', not starting with '.', not "
+            "ending in '.' or '.lock'",
+        )
+    return branch_prefix(environment) + BRANCH_LEAF
 
 
 # --------------------------------------------------------------------------- propose
 
 
+@dataclass(frozen=True)
+class _Proposal:
+    """Everything a promotion pull request is made of, ready before anything is pushed."""
+
+    environment: str
+    branch: str  # promoter/ENV/promotion
+    base: str
+    sha: str  # the promotion commit
+    title: str
+    body: str
+    labels: Sequence[str]
+    reviewers: Sequence[str]
+    team_reviewers: Sequence[str]
+
+
+@dataclass(frozen=True)
+class _Published:
+    pr: PullRequest
+    branch: str
+    updated: bool
+    warnings: tuple[str, ...]
+
+
 def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
             provider_factory: ProviderFactory | None = None) -> ChangeResult:
-    """Commit the change on a promoter/ENV/... branch and open or update its pull request."""
+    """Commit the change on promoter/ENV/promotion and open or update its pull request.
+
+    The result's pull_request holds number, url, branch, base, updated, title and warnings
+    (what could not be done on an opened pull request, each saying what to do instead).
+    """
+    if not repo.push and not opts.dry_run:
+        raise UsageError("--pr pushes a branch; drop --no-push, or use --dry-run",
+                         hint="--dry-run shows the change without committing or pushing")
+    if opts.max_attempts < 1:
+        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     factory = provider_factory or github_provider
     url, branch = _clone_target(repo)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
         cfg = load_config(ws.root, repo.config)
         plan = planner(ws, cfg)
+        pr_branch = promotion_branch(plan.environment.name)
         overlay = ws.root / plan.environment.path
         rendered_before = "" if opts.dry_run else render(overlay)
         result, edit = apply_plan(ws, plan, action, opts)
@@ -83,48 +123,159 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
             return result
         rendered_diff = _unified(rendered_before, render(overlay), f"rendered {overlay.name}")
         message = commit_message(plan, action, result.images, opts)
-        sha = commit_edit(ws, result.path, edit, message)
+        body = _body(result, rendered_diff, opts.environ)
         with _provider(factory(ws, cfg, opts.environ)) as provider:
-            pr, branch, updated = _publish(ws, provider, cfg, result, message, sha, rendered_diff,
-                                           opts)
-        info = {"number": pr.number, "url": pr.url, "branch": branch, "base": pr.base_branch,
-                "updated": updated, "title": pr.title}
+            sha = commit_edit(ws, result.path, edit, message)
+            proposal = _Proposal(
+                environment=result.environment, branch=pr_branch, base=ws.branch, sha=sha,
+                title=message.splitlines()[0], body=body, labels=cfg.pr.labels,
+                reviewers=cfg.pr.reviewers, team_reviewers=cfg.pr.team_reviewers)
+            published = _publish(ws, provider, proposal, opts)
+        pr = published.pr
+        info = {"number": pr.number, "url": pr.url, "branch": published.branch,
+                "base": pr.base_branch, "updated": published.updated, "title": pr.title,
+                "warnings": list(published.warnings)}
         return replace(result, commit=sha, pushed=True, message=message, pull_request=info)
 
 
-def _publish(ws: Workspace, provider: PullRequestProvider, cfg: Config, result: ChangeResult,
-             message: str, sha: str, rendered_diff: str,
-             opts: CommitOptions) -> tuple[PullRequest, str, bool]:
-    existing = provider.find_open(head_prefix=branch_prefix(result.environment), base=ws.branch)
-    branch = existing.head_branch if existing else branch_name(
-        result.environment, result.action, result.images, sha)
-    ws.push_branch(branch, expect=existing.head_sha if existing else None)
-    title = message.splitlines()[0]
+def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) -> str:
     source, source_commit = _split_source(result.source)
-    body = pr_body(
+    return pr_body(
         environment=result.environment, source=source, source_commit=source_commit,
         images=[ImageRow(d.name, d.old_tag, d.new_tag, d.old_digest, d.new_digest)
                 for d in result.images if d.changed],
-        build_url=opts.environ.get("CIRCLE_BUILD_URL"),
-        overlay_diff=result.diff, rendered_diff=rendered_diff,
+        build_url=environ.get("CIRCLE_BUILD_URL"),
+        overlay_diff=result.diff, rendered_diff=rendered_diff, action=result.action,
     )
-    if existing is not None:
-        return provider.update_pull_request(existing.number, title=title, body=body), branch, True
+
+
+def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
+             opts: CommitOptions) -> _Published:
+    """Push the commit and open or update the pull request; again (after a jittered pause)
+    while another run for the same environment gets in between, at most opts.max_attempts
+    times."""
+    remote = _RemoteBranches(ws)
+    warnings: list[str] = []
+    for attempt, delay in zip(range(1, opts.max_attempts + 1),
+                              backoff_delays(opts.max_attempts), strict=True):
+        published = _publish_once(ws, provider, remote, proposal, warnings)
+        if published is not None:
+            return published
+        if attempt < opts.max_attempts:
+            opts.sleep(delay)
+    raise GitError(
+        f"the promotion branch {proposal.branch} kept changing while promoter published commit "
+        f"{proposal.sha} ({opts.max_attempts} attempts): another run for "
+        f"{proposal.environment} is publishing at the same time",
+        hint="run promoter pr-status to see which commit the pull request has; run again or "
+        "raise --max-attempts",
+    )
+
+
+def _publish_once(ws: Workspace, provider: PullRequestProvider, remote: _RemoteBranches,
+                  proposal: _Proposal, warnings: list[str]) -> _Published | None:
+    """One attempt; None when another run got in between and it must be tried again."""
+    existing = provider.find_open(head_prefix=branch_prefix(proposal.environment),
+                                  base=proposal.base)
+    target = existing.head_branch if existing else proposal.branch
+    # No open pull request: the branch may be left from a closed or merged one; replace it.
+    expect = existing.head_sha if existing else remote.sha(target)
     try:
-        pr = provider.open_pull_request(
-            head=branch, base=ws.branch, title=title, body=body, labels=cfg.pr.labels,
-            reviewers=cfg.pr.reviewers, team_reviewers=cfg.pr.team_reviewers)
-    except PromoterError as exc:
-        _cleanup(ws, branch, exc)
+        ws.push_branch(target, expect=expect)
+    except PushRejected as exc:
+        # a concurrent push can also surface as "cannot lock ref" (not marked retryable)
+        if exc.retryable or remote.sha(target) != expect:
+            return None
         raise
-    return pr, branch, False
+    if existing is None:
+        pr = _open(provider, remote, proposal, target, warnings)
+        if pr is None:
+            return None
+    else:
+        pr = _update(provider, existing.number, proposal, target)
+    if remote.sha(target) != proposal.sha:
+        return None  # pushed over after our push: the title and body may be the other run's
+    return _Published(pr, target, existing is not None, tuple(warnings))
 
 
-def _cleanup(ws: Workspace, branch: str, exc: PromoterError) -> None:
+def _open(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Proposal,
+          branch: str, warnings: list[str]) -> PullRequest | None:
     try:
-        ws.delete_remote_branch(branch)
-    except GitError as cleanup:
+        return provider.open_pull_request(
+            head=branch, base=proposal.base, title=proposal.title, body=proposal.body,
+            labels=proposal.labels, reviewers=proposal.reviewers,
+            team_reviewers=proposal.team_reviewers)
+    except PullRequestExists:
+        return None  # another run opened it since find_open: update that one
+    except PullRequestIncomplete as exc:
+        warnings.extend(exc.problems)  # it is open: keep it and its branch
+        return exc.pull_request
+    except PromoterError as exc:
+        _cleanup(provider, remote, proposal, branch, exc)
+        raise
+
+
+def _update(provider: PullRequestProvider, number: int, proposal: _Proposal,
+            branch: str) -> PullRequest:
+    try:
+        return provider.update_pull_request(number, title=proposal.title, body=proposal.body)
+    except PromoterError as exc:
+        exc.message += (f"; branch {branch} now has commit {proposal.sha}, but pull request "
+                        f"#{number} still shows the previous title and body")
+        exc.hint = (f"{exc.hint}; then " if exc.hint else "") + (
+            "run the same command again to refresh the title and body")
+        raise
+
+
+def _cleanup(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Proposal,
+             branch: str, exc: PromoterError) -> None:
+    """Remove the pushed branch when no pull request uses it and nobody pushed to it since."""
+    try:
+        if provider.find_open(head_prefix=branch, base=proposal.base) is not None:
+            return
+        remote.delete(branch, expect=proposal.sha)
+    except PromoterError as cleanup:
         exc.message += f" (and the pushed branch {branch} could not be removed: {cleanup})"
+
+
+class _RemoteBranches:
+    """Branches on the workspace's remote, read and deleted with plain git (ls-remote, push)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        if ws.remote is None:
+            raise GitError(f"branch {ws.branch} in {ws.root} has no remote to push to")
+        self._root = ws.root
+        self._remote = ws.remote
+        self._where = f"{ws.remote} ({redact(ws.remote_url() or ws.remote)})"
+
+    def sha(self, branch: str) -> str | None:
+        """The commit refs/heads/BRANCH points at on the remote; None when it does not exist."""
+        ref = f"refs/heads/{branch}"
+        out = self._git(["ls-remote", "--", self._remote, ref],
+                        f"cannot read branch {branch} on {self._where}")
+        for line in out.splitlines():
+            sha, _, name = line.partition("\t")
+            if name == ref:
+                return sha
+        return None
+
+    def delete(self, branch: str, *, expect: str) -> None:
+        """Delete refs/heads/BRANCH only if it still points at `expect`."""
+        ref = f"refs/heads/{branch}"
+        self._git(["push", "--porcelain", f"--force-with-lease={ref}:{expect}", "--",
+                   self._remote, f":{ref}"],
+                  f"cannot delete branch {branch} on {self._where}")
+
+    def _git(self, args: Sequence[str], what: str) -> str:
+        done = subprocess.run(["git", *args], cwd=self._root, capture_output=True, text=True,
+                              env={**os.environ, **_GIT_ENV}, stdin=subprocess.DEVNULL,
+                              check=False)
+        if done.returncode != 0:
+            detail = "; ".join(line.strip() for line in done.stderr.splitlines()
+                               if line.strip() and not line.startswith("hint:"))
+            raise GitError(f"{what}: {redact(detail) or f'git exited {done.returncode}'}",
+                           hint="check network access and credentials")
+        return done.stdout
 
 
 def _split_source(source: str | None) -> tuple[str | None, str | None]:
@@ -144,15 +295,13 @@ def _unified(before: str, after: str, label: str) -> str:
 # --------------------------------------------------------------------------- status
 
 
-WAITING_STATES = ("approved", "waiting")
-
-
 @dataclass(frozen=True)
 class PullRequestReport:
     environment: str
     status: PullRequestStatus
     merged_now: bool = False
     timed_out: bool = False
+    would_merge: bool = False  # a dry run found it approved and mergeable, and did not merge
 
     @property
     def state(self) -> str:
@@ -180,6 +329,7 @@ class PullRequestReport:
             "state": self.state,
             "merged": pr.merged,
             "merged_now": self.merged_now,
+            "would_merge": self.would_merge,
             "timed_out": self.timed_out,
             "approvals": list(self.status.approvals),
             "changes_requested": list(self.status.changes_requested),
@@ -198,6 +348,7 @@ class WaitOptions:
     method: str = "merge"
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    dry_run: bool = False  # with merge: report would_merge instead of merging
 
 
 def pr_status(repo: RepoOptions, environment: str, *, number: int | None = None,
@@ -239,6 +390,8 @@ def _poll(provider: PullRequestProvider, environment: str, number: int,
         if status.state in ("merged", "closed"):
             return PullRequestReport(environment, status)
         if options.merge and status.state == "approved" and status.mergeable:
+            if options.dry_run:
+                return PullRequestReport(environment, status, would_merge=True)
             provider.merge(number, sha=status.pr.head_sha, method=options.method)
             return PullRequestReport(environment, provider.status(number), merged_now=True)
         remaining = deadline - options.clock()
@@ -252,18 +405,11 @@ def _poll(provider: PullRequestProvider, environment: str, number: int,
 
 def github_provider(ws: Workspace, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:
     """GitHub, from PROMOTER_GITHUB_TOKEN/GITHUB_TOKEN; OWNER/REPO from the remote URL, else
-    PROMOTER_GITHUB_REPOSITORY, else pr.repository in promoter.yaml."""
+    PROMOTER_GITHUB_REPOSITORY, else pr.repository in promoter.yaml; the API from
+    PROMOTER_GITHUB_API_URL, else api.github.com for a github.com (or a local) remote."""
     url = ws.remote_url() or ""
-    owner_repo = repository_from_remote_url(url)
-    if owner_repo is None:
-        named = environ.get("PROMOTER_GITHUB_REPOSITORY") or cfg.pr.repository
-        if not named or not re.fullmatch(r"[\w.-]+/[\w.-]+", named):
-            raise UsageError(
-                "cannot tell which GitHub repository to open the pull request in",
-                hint="use a GitHub remote URL, or set PROMOTER_GITHUB_REPOSITORY=OWNER/REPO or "
-                "pr.repository in promoter.yaml",
-            )
-        owner_repo = (named.split("/")[0], named.split("/")[1])
+    owner, repo = _repository(url, cfg, environ)
+    api = _api_url(url, environ)
     token = token_from_env(environ)
     if token is None:
         raise UsageError(
@@ -271,8 +417,41 @@ def github_provider(ws: Workspace, cfg: Config, environ: Mapping[str, str]) -> G
             hint="a token with the repo scope, or fine-grained Pull requests: write and "
             "Contents: write",
         )
-    api = environ.get("PROMOTER_GITHUB_API_URL") or api_url_from_remote_url(url) or DEFAULT_API_URL
-    return GitHubProvider(owner_repo[0], owner_repo[1], token, api_url=api)
+    return GitHubProvider(owner, repo, token, api_url=api)
+
+
+def _repository(url: str, cfg: Config, environ: Mapping[str, str]) -> tuple[str, str]:
+    found = repository_from_remote_url(url)
+    if found is not None:
+        return found
+    named = environ.get("PROMOTER_GITHUB_REPOSITORY") or cfg.pr.repository
+    if not named or not re.fullmatch(r"[\w.-]+/[\w.-]+", named):
+        raise UsageError(
+            "cannot tell which GitHub repository to open the pull request in",
+            hint="use a GitHub remote URL, or set PROMOTER_GITHUB_REPOSITORY=OWNER/REPO or "
+            "pr.repository in promoter.yaml",
+        )
+    owner, repo = named.split("/")
+    return owner, repo
+
+
+def _api_url(url: str, environ: Mapping[str, str]) -> str:
+    """Where the token goes: never to a host that was not named as a GitHub API."""
+    explicit = environ.get("PROMOTER_GITHUB_API_URL", "").strip()
+    if explicit:
+        return explicit
+    inferred = api_url_from_remote_url(url)
+    if inferred is not None:
+        return inferred
+    if url.startswith("file://") or not is_url(url):
+        return DEFAULT_API_URL  # a local remote (a mirror, tests): OWNER/REPO named explicitly
+    host = remote_host(url) or "its host"
+    raise UsageError(
+        f"the remote {redact(url)} is not on github.com: promoter will not send the GitHub "
+        f"token to {host} without being told it is a GitHub API",
+        hint="set PROMOTER_GITHUB_API_URL (GitHub Enterprise Server: "
+        f"https://{host}/api/v3; github.com: {DEFAULT_API_URL})",
+    )
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from promoter.forge.base import (
     PullRequest,
+    PullRequestExists,
+    PullRequestIncomplete,
     PullRequestProvider,
     PullRequestStatus,
     Review,
@@ -20,6 +22,8 @@ __all__ = [
     "GitHubProvider",
     "ImageRow",
     "PullRequest",
+    "PullRequestExists",
+    "PullRequestIncomplete",
     "PullRequestProvider",
     "PullRequestStatus",
     "RetryPolicy",

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from promoter.errors import ForgeError
+
 MERGED = "merged"
 CLOSED = "closed"
 APPROVED = "approved"
@@ -64,6 +66,25 @@ class PullRequestStatus:
         return WAITING
 
 
+class PullRequestExists(ForgeError):
+    """open_pull_request refused: a pull request from this head into this base is already open
+    (another run opened it meanwhile). Find it and update it instead."""
+
+
+class PullRequestIncomplete(ForgeError):
+    """open_pull_request opened the pull request, but labels or reviewers could not be applied.
+
+    `pull_request` is the open pull request; `problems` says, one sentence each, what is missing
+    and what to do about it.
+    """
+
+    def __init__(self, message: str, *, pull_request: PullRequest, problems: Sequence[str],
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.pull_request = pull_request
+        self.problems = tuple(problems)
+
+
 class PullRequestProvider(Protocol):
     def find_open(self, *, head_prefix: str, base: str) -> PullRequest | None:
         """The open PR into `base` whose head branch (this repository) starts with head_prefix."""
@@ -79,7 +100,11 @@ class PullRequestProvider(Protocol):
         labels: Sequence[str],
         reviewers: Sequence[str],
         team_reviewers: Sequence[str],
-    ) -> PullRequest: ...
+    ) -> PullRequest:
+        """Open the pull request, then label it and request reviews. PullRequestExists when one
+        from head into base is open already; PullRequestIncomplete when it was opened but the
+        labels or review requests failed."""
+        ...
 
     def update_pull_request(self, number: int, *, title: str, body: str) -> PullRequest: ...
 

@@ -1,10 +1,13 @@
 """The Markdown body of a promotion pull request, trimmed to the forge's size limit.
 
-Layout: a hidden marker naming the environment, a heading, where the images come from, the CI
-build, a table of images (old -> new tag and digest), then the overlay diff and the rendered
-manifests diff in ```diff fences. When the whole does not fit in `limit` characters, the
-rendered diff is trimmed first, then the overlay diff, then (in extreme cases) table rows;
-each trimmed part says how many lines were left out.
+Layout: a hidden marker naming the environment, a heading (promote to / roll back), where the
+images come from, the CI build, a table of images (old -> new tag and digest), then the overlay
+diff and the rendered manifests diff in ```diff fences. When the whole does not fit in `limit`
+characters, the rendered diff is trimmed first, then the overlay diff, then (in extreme cases)
+table rows; each trimmed part says how many lines were left out.
+
+Any environment name can be written: in the marker it is percent-encoded (no "--", no "<" or
+">" can end the HTML comment early), in the heading it is an inline code span.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-
-from promoter.errors import UsageError
+from urllib.parse import quote, unquote
 
 GITHUB_BODY_LIMIT = 65536
 MARKER = "<!-- promoter:environment={environment} -->"
+HEADINGS = {"promote": "Promote to {environment}", "rollback": "Roll back {environment}"}
 TRIM_NOTE = "… {count} lines trimmed; run `promoter diff` to see all"
 ROWS_NOTE = "… {count} more images not shown; run `promoter diff` to see all"
 _MARKER_RE = re.compile(r"<!-- promoter:environment=(?P<environment>[^\s<>]+) -->")
@@ -42,11 +45,19 @@ def pr_body(
     build_url: str | None,
     overlay_diff: str,
     rendered_diff: str,
+    action: str = "promote",
     limit: int = GITHUB_BODY_LIMIT,
 ) -> str:
-    """The PR body; len(result) <= limit. Raises ValueError if limit cannot hold the header."""
-    _check_environment(environment)
-    intro = _intro(environment, source, source_commit, build_url)
+    """The PR body of a promotion or (action="rollback") a rollback; len(result) <= limit.
+
+    Raises ValueError for an empty environment, an unknown action, or a limit that cannot hold
+    the header.
+    """
+    if not environment:
+        raise ValueError("a pull request body needs an environment name")
+    if action not in HEADINGS:
+        raise ValueError(f"no pull request heading for action {action!r}")
+    intro = _intro(environment, action, source, source_commit, build_url)
     rows = [_row(image) for image in images]
     overlay = _DiffSection("Overlay diff", overlay_diff)
     rendered = _DiffSection("Rendered manifests diff", rendered_diff)
@@ -81,24 +92,23 @@ def pr_body(
 def environment_from_body(body: str) -> str | None:
     """The environment named by the hidden marker in a PR body written by pr_body."""
     match = _MARKER_RE.search(body)
-    return match["environment"] if match else None
+    return unquote(match["environment"]) if match else None
 
 
 # --------------------------------------------------------------------------- pieces
 
 
-def _check_environment(environment: str) -> None:
-    if not environment or "--" in environment or any(c in environment for c in "<>`|") or any(
-        c.isspace() for c in environment
-    ):
-        raise UsageError(
-            f"environment name {environment!r} cannot be written in a pull request body",
-            hint="use letters, digits, '.', '_' and single '-'",
-        )
+def _marker(environment: str) -> str:
+    """The hidden marker; percent-encoding keeps "--", "<", ">" and spaces out of the comment
+    ("a--b" -> "a%2D-b"), and leaves the usual names (letters, digits, . _ -) readable."""
+    encoded = re.sub(r"-(?=-)", "%2D", quote(environment, safe=""))
+    return MARKER.format(environment=encoded)
 
 
-def _intro(environment: str, source: str | None, commit: str | None, build_url: str | None) -> str:
-    lines = [MARKER.format(environment=environment), f"## Promote to {_code(environment)}", ""]
+def _intro(environment: str, action: str, source: str | None, commit: str | None,
+           build_url: str | None) -> str:
+    heading = HEADINGS[action].format(environment=_code(environment))
+    lines = [_marker(environment), f"## {heading}", ""]
     if source is not None:
         origin = f"Images as deployed in {_code(source)}"
         if commit is not None:

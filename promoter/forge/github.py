@@ -20,7 +20,14 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from promoter.errors import ForgeError, UsageError, redact
-from promoter.forge.base import PullRequest, PullRequestStatus, Review, verdicts
+from promoter.forge.base import (
+    PullRequest,
+    PullRequestExists,
+    PullRequestIncomplete,
+    PullRequestStatus,
+    Review,
+    verdicts,
+)
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -57,12 +64,22 @@ def repository_from_remote_url(url: str) -> tuple[str, str] | None:
 
 
 def api_url_from_remote_url(url: str) -> str | None:
-    """The REST API base URL for a remote: api.github.com, or https://HOST/api/v3 (Enterprise)."""
-    location = _host_and_path(url.strip())
-    if location is None or repository_from_remote_url(url) is None:
+    """https://api.github.com for a github.com remote; None for every other remote.
+
+    Only github.com is inferred: a host name alone does not prove a server is GitHub
+    Enterprise, and the token must never be sent to a GitLab, Gitea or Bitbucket server. Any
+    other host needs its API URL given explicitly (PROMOTER_GITHUB_API_URL).
+    """
+    host = remote_host(url)
+    if host is None or host not in _PUBLIC_HOSTS or repository_from_remote_url(url) is None:
         return None
-    host = location[0].lower()
-    return DEFAULT_API_URL if host in _PUBLIC_HOSTS else f"https://{host}/api/v3"
+    return DEFAULT_API_URL
+
+
+def remote_host(url: str) -> str | None:
+    """The host of an ssh, git or http(s) remote URL (lower case), None for anything else."""
+    location = _host_and_path(url.strip())
+    return location[0].lower() if location is not None else None
 
 
 def token_from_env(environ: Mapping[str, str]) -> str | None:
@@ -236,6 +253,12 @@ class GitHubProvider:
         reply = self._send("POST", self._repo_path("pulls"), json=payload, action=action)
         pr = self._recover_created(reply, head=head, base=base)
         if pr is None:
+            if _already_exists(reply.response):
+                error = self._error(reply.response, action=action, number=None)
+                raise PullRequestExists(
+                    self._mask(error.message),
+                    hint=f"update the open pull request from {head} instead",
+                )
             self._raise_for_status(reply.response, action=action)
             pr = self._pull_request(self._json(reply.response, action), action)
         self._decorate(pr, labels=labels, reviewers=reviewers, team_reviewers=team_reviewers)
@@ -347,24 +370,41 @@ class GitHubProvider:
         reviewers: Sequence[str],
         team_reviewers: Sequence[str],
     ) -> None:
+        """Label the new PR and request reviews; each is tried even when the other failed.
+        PullRequestIncomplete (carrying the open PR) names what is missing."""
+        problems: list[str] = []
+        if labels:
+            problems += self._try(
+                "POST", self._repo_path("issues", str(pr.number), "labels"),
+                json={"labels": list(labels)}, number=pr.number,
+                action=f"add labels to pull request #{pr.number}",
+                todo=f"add {_plural('label', labels)} yourself",
+            )
+        if reviewers or team_reviewers:
+            names = [*reviewers, *(f"team {t}" for t in team_reviewers)]
+            problems += self._try(
+                "POST", self._pull_path(pr.number, "requested_reviewers"),
+                json={"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)},
+                number=pr.number, action=f"request reviewers on pull request #{pr.number}",
+                todo=f"request review from {', '.join(names)} yourself",
+            )
+        if problems:
+            raise PullRequestIncomplete(
+                self._mask(f"opened pull request #{pr.number} ({pr.url}) but then failed: "
+                           + " ".join(problems)),
+                pull_request=pr, problems=[self._mask(p) for p in problems],
+                hint="the pull request is open; complete it by hand, or fix the token's "
+                "permissions (and pr: in promoter.yaml) for the next one",
+            )
+
+    def _try(self, method: str, path: str, *, json: object, number: int, action: str,
+             todo: str) -> list[str]:
+        """[] when the call succeeds, else one sentence: what failed and what to do."""
         try:
-            if labels:
-                self._call(
-                    "POST", self._repo_path("issues", str(pr.number), "labels"),
-                    json={"labels": list(labels)},
-                    action=f"add labels to pull request #{pr.number}", number=pr.number,
-                )
-            if reviewers or team_reviewers:
-                self._call(
-                    "POST", self._pull_path(pr.number, "requested_reviewers"),
-                    json={"reviewers": list(reviewers), "team_reviewers": list(team_reviewers)},
-                    action=f"request reviewers on pull request #{pr.number}", number=pr.number,
-                )
+            self._call(method, path, json=json, action=action, number=number)
         except ForgeError as error:
-            raise ForgeError(
-                f"opened pull request #{pr.number} ({pr.url}) but then failed: {error.message}",
-                hint=error.hint,
-            ) from None
+            return [f"{error.message.rstrip('.')}; {todo}, or fix the token's permissions."]
+        return []
 
     def _recover_created(self, reply: _Reply, *, head: str, base: str) -> PullRequest | None:
         """After a retried POST, "already exists" means our first try did create the PR."""
@@ -675,6 +715,16 @@ def _github_message(response: httpx.Response) -> str:
         return str(data["message"])
     text = response.text.strip().splitlines()
     return text[0][:200] if text else response.reason_phrase
+
+
+def _already_exists(response: httpx.Response) -> bool:
+    """GitHub's 422 for a second open pull request from the same head into the same base."""
+    return response.status_code == 422 and any(
+        "already exists" in detail for detail in _validation_details(response))
+
+
+def _plural(noun: str, names: Sequence[str]) -> str:
+    return f"{noun}{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
 def _validation_details(response: httpx.Response) -> list[str]:

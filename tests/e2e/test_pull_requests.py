@@ -5,12 +5,14 @@ published API description (../shared/github-openapi; skipped with a reason where
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import GitOps, git
+from tests.e2e.conftest import PROMOTER, GitOps, git
 from tests.forge.github_standin import (
     OTHER_REVIEWER_TOKEN,
     REVIEWER_TOKEN,
@@ -22,6 +24,7 @@ from tests.forge.github_standin import (
 
 SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
+BRANCH = "promoter/production/promotion"
 
 
 class Session:
@@ -62,8 +65,9 @@ def test_promote_pr_opens_a_pull_request_and_leaves_main_alone(session: Session)
     assert isinstance(pr, dict)
     assert pr["number"] == 1 and pr["updated"] is False
     branch = str(pr["branch"])
-    assert branch.startswith("promoter/production/")
-    assert branch in session.branches()
+    assert branch == BRANCH
+    assert pr["warnings"] == []
+    assert session.branches() == ["main", BRANCH]
     assert gitops.head() == main  # nothing pushed to main
     assert gitops.tag("production") != SHA_A
     assert git(gitops.remote, "rev-parse", branch).strip() == out["commit"]
@@ -86,7 +90,8 @@ def test_a_second_promotion_updates_the_open_pull_request(session: Session) -> N
     pr1, pr2 = first["pull_request"], second["pull_request"]
     assert isinstance(pr1, dict) and isinstance(pr2, dict)
     assert pr2["number"] == pr1["number"] and pr2["updated"] is True
-    assert pr2["branch"] == pr1["branch"]
+    assert pr2["branch"] == pr1["branch"] == BRANCH
+    assert session.branches() == ["main", BRANCH]
     open_pulls = [p for p in session.github.pulls.values() if p.state == "open"]
     assert len(open_pulls) == 1
     assert open_pulls[0].title == f"promote(production): web {SHA_B}"
@@ -142,8 +147,11 @@ def test_rollback_pr(session: Session) -> None:
     gitops.json("set-image", "staging", f"web={SHA_B}")
     out = session.run("rollback", "staging", "--pr")
     pr = out["pull_request"]
-    assert isinstance(pr, dict) and str(pr["branch"]).startswith("promoter/staging/")
-    assert session.github.pulls[1].title == f"rollback(staging): web {SHA_A}"
+    assert isinstance(pr, dict) and pr["branch"] == "promoter/staging/promotion"
+    pull = session.github.pulls[1]
+    assert pull.title == f"rollback(staging): web {SHA_A}"
+    assert pull.body is not None and "## Roll back `staging`" in pull.body
+    assert "Promote" not in pull.body
 
 
 def test_pull_request_refused_removes_the_pushed_branch(session: Session) -> None:
@@ -176,3 +184,67 @@ def test_no_token_is_a_usage_error(gitops: GitOps) -> None:
                       env={"PROMOTER_GITHUB_REPOSITORY": "acme/gitops"})
     assert done.returncode == 2
     assert "PROMOTER_GITHUB_TOKEN" in done.stderr
+
+
+def test_labels_that_fail_keep_the_pull_request_and_warn(session: Session) -> None:
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.github.fail_next(403, method="POST", path_contains="/labels",
+                             message="Resource not accessible by integration")
+    out = session.run("promote", "production", "--pr")  # exit 0: the pull request is open
+    pr = out["pull_request"]
+    assert isinstance(pr, dict) and pr["number"] == 1
+    (warning,) = pr["warnings"]
+    assert "Resource not accessible by integration" in warning
+    assert "add label promotion yourself, or fix the token's permissions" in warning
+    assert session.github.pulls[1].state == "open"
+    assert session.branches() == ["main", BRANCH]  # the branch was not deleted
+    assert git(session.gitops.remote, "rev-parse", BRANCH).strip() == out["commit"]
+
+
+def test_a_merged_promotions_branch_is_reused_by_the_next_one(gitops: GitOps,
+                                                               github_openapi_path: Path) -> None:
+    checker = load_spec_checker(github_openapi_path)
+    with serve_git_standin(checker, gitops.remote) as github:  # branch kept after the merge
+        s = Session(gitops, github)
+        gitops.json("set-image", "staging", f"web={SHA_A}")
+        s.run("promote", "production", "--pr")
+        github.review(REVIEWER_TOKEN, 1, "APPROVE")
+        s.run("pr-status", "production", "--merge")
+        gitops.json("set-image", "staging", f"web={SHA_B}")
+        out = s.run("promote", "production", "--pr")
+    pr = out["pull_request"]
+    assert isinstance(pr, dict) and pr["number"] == 2 and pr["updated"] is False
+    assert s.branches() == ["main", BRANCH]
+    assert git(gitops.remote, "rev-parse", BRANCH).strip() == out["commit"]
+    assert github.pulls[2].head_sha == out["commit"] and github.pulls[1].merged
+
+
+def test_pr_with_no_push_is_a_usage_error(session: Session) -> None:
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    out = session.run("promote", "production", "--pr", "--no-push", expect=2)
+    assert "drop --no-push, or use --dry-run" in json.dumps(out)
+    assert session.branches() == ["main"]
+    assert session.github.requests == []
+
+
+def test_two_concurrent_promotions_leave_one_pull_request_on_one_branch(
+        session: Session) -> None:
+    gitops = session.gitops
+    gitops.json("set-image", "staging", f"web={SHA_A}")
+    env = dict(os.environ, CI="true", **session.github.env())
+    argv = [str(PROMOTER), "promote", "production", "--pr", "--json", "--repo", gitops.url]
+    runs = [subprocess.Popen(argv, cwd=gitops.tmp, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+            for _ in range(2)]
+    results = [run.communicate(timeout=300) for run in runs]
+    for run, (stdout, stderr) in zip(runs, results, strict=True):
+        session.outputs += [stdout, stderr]
+        assert run.returncode == 0, stderr + stdout
+    prs = [json.loads(stdout)["pull_request"] for stdout, _ in results]
+    assert {pr["number"] for pr in prs} == {1}
+    assert [p.number for p in session.github.pulls.values() if p.state == "open"] == [1]
+    assert session.branches() == ["main", BRANCH]
+    pull = session.github.pulls[1]
+    head = git(gitops.remote, "rev-parse", BRANCH).strip()
+    assert pull.head_sha == head
+    assert pull.title == gitops.message(BRANCH).splitlines()[0]

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from promoter.errors import UsageError
 from promoter.forge.body import (
     GITHUB_BODY_LIMIT,
     ImageRow,
@@ -140,10 +139,37 @@ def test_backticks_inside_a_diff_get_a_longer_fence() -> None:
     assert fenced_blocks(text)[1] == diff.rstrip("\n").split("\n")
 
 
-@pytest.mark.parametrize("name", ["", "prod env", "a-->b", "<script>", "prod\n"])
-def test_unsafe_environment_names_are_refused(name: str) -> None:
-    with pytest.raises(UsageError, match="cannot be written in a pull request body"):
-        body(environment=name)
+def test_a_rollback_body_says_roll_back() -> None:
+    text = body(action="rollback", environment="staging", source=None)
+    assert "## Roll back `staging`" in text
+    assert "Promote" not in text
+
+
+def test_unknown_action_or_empty_environment_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="no pull request heading for action 'set-image'"):
+        body(action="set-image")
+    with pytest.raises(ValueError, match="needs an environment name"):
+        body(environment="")
+
+
+def test_names_config_accepts_are_written_readably_and_without_double_dashes() -> None:
+    text = body(environment="prod--eu_1.x")
+    assert text.startswith("<!-- promoter:environment=prod%2D-eu_1.x -->\n")
+    assert "## Promote to `prod--eu_1.x`" in text
+    assert environment_from_body(text) == "prod--eu_1.x"
+    assert body(environment="eu-west-1").startswith("<!-- promoter:environment=eu-west-1 -->")
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.one_of(st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z"),
+                      st.text(st.characters(codec="utf-8"), min_size=1, max_size=20)))
+def test_any_environment_name_round_trips_through_a_closed_marker(name: str) -> None:
+    text = body(environment=name)
+    marker = text.split("\n", 1)[0]
+    inside = marker.removeprefix("<!--").removesuffix("-->")
+    assert marker.startswith("<!-- ") and marker.endswith(" -->")
+    assert "--" not in inside and "<" not in inside and ">" not in inside
+    assert environment_from_body(text) == name
 
 
 def test_environment_from_body_without_marker() -> None:

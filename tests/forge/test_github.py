@@ -16,6 +16,8 @@ from werkzeug.datastructures import Headers
 from promoter.errors import ExitCode, ForgeError, UsageError
 from promoter.forge.base import (
     PullRequest,
+    PullRequestExists,
+    PullRequestIncomplete,
     PullRequestProvider,
     PullRequestStatus,
     Review,
@@ -26,6 +28,7 @@ from promoter.forge.github import (
     GitHubProvider,
     RetryPolicy,
     api_url_from_remote_url,
+    remote_host,
     repository_from_remote_url,
     token_from_env,
 )
@@ -118,7 +121,7 @@ def test_opening_a_second_pr_for_the_same_branch_quotes_githubs_message(
     github: GitHubStandIn, provider: GitHubProvider
 ) -> None:
     open_promotion(provider, github)
-    with pytest.raises(ForgeError) as caught:
+    with pytest.raises(PullRequestExists) as caught:
         open_promotion(provider, github)
     message = str(caught.value)
     assert f"A pull request already exists for acme:{BRANCH}." in message
@@ -139,12 +142,48 @@ def test_unknown_head_branch_names_the_invalid_field(
 def test_reviewer_who_is_not_a_collaborator_fails_after_the_pr_exists(
     github: GitHubStandIn, provider: GitHubProvider
 ) -> None:
-    with pytest.raises(ForgeError) as caught:
+    with pytest.raises(PullRequestIncomplete) as caught:
         open_promotion(provider, github, reviewers=["stranger"])
     message = str(caught.value)
     assert "opened pull request #1 (https://github.com/acme/gitops/pull/1)" in message
     assert "Reviews may only be requested from collaborators" in message
     assert github.pulls[1].labels == ["promotion", "env:production"]  # labels came first
+    assert caught.value.pull_request.number == 1
+    assert caught.value.pull_request.state == "open"
+    (problem,) = caught.value.problems
+    assert "request review from stranger, team sre yourself, or fix the token's permissions" \
+        in problem
+
+
+def test_failed_labels_do_not_stop_the_review_request(
+    github: GitHubStandIn, provider: GitHubProvider
+) -> None:
+    github.fail_next(403, method="POST", path_contains="/labels",
+                     message="Resource not accessible by integration")
+    with pytest.raises(PullRequestIncomplete) as caught:
+        open_promotion(provider, github)
+    (problem,) = caught.value.problems
+    assert "Resource not accessible by integration" in problem
+    assert problem.endswith(
+        "add labels promotion, env:production yourself, or fix the token's permissions.")
+    assert github.pulls[1].labels == []
+    assert github.pulls[1].requested_reviewers == [REVIEWER]  # still asked
+    assert github.pulls[1].state == "open"
+
+
+def test_a_failed_label_and_review_request_are_both_reported(
+    github: GitHubStandIn, provider: GitHubProvider
+) -> None:
+    github.fail_next(422, method="POST", path_contains="/labels")
+    with pytest.raises(PullRequestIncomplete) as caught:
+        open_promotion(provider, github, labels=["promotion"], reviewers=["stranger"],
+                       team_reviewers=[])
+    problems = caught.value.problems
+    assert [p.split(";")[-1] for p in problems] == [
+        " add label promotion yourself, or fix the token's permissions.",
+        " request review from stranger yourself, or fix the token's permissions.",
+    ]
+    assert caught.value.exit_code == ExitCode.REMOTE
 
 
 # --------------------------------------------------------------------------- finding, updating
@@ -629,12 +668,33 @@ def test_repository_from_remote_url(url: str, expected: tuple[str, str] | None) 
     [
         ("git@github.com:acme/gitops.git", "https://api.github.com"),
         ("https://GitHub.com/acme/gitops", "https://api.github.com"),
-        ("ssh://git@ghe.example.com:2222/platform/gitops.git", "https://ghe.example.com/api/v3"),
+        ("ssh://git@ssh.github.com:443/acme/gitops.git", "https://api.github.com"),
+        ("https://x-access-token:ghs_secret@github.com/acme/gitops.git", "https://api.github.com"),
+        # only github.com is inferred: the token must not go to a host nobody named as GitHub
+        ("ssh://git@ghe.example.com:2222/platform/gitops.git", None),
+        ("https://gitlab.example.com/o/r.git", None),
+        ("github-work:acme/gitops.git", None),  # an ssh alias: which host is unknown
         ("https://gitlab.com/acme/gitops.git", None),
+        ("https://github.com/acme", None),
+        ("file:///srv/git/gitops.git", None),
+        ("/srv/git/gitops.git", None),
     ],
 )
 def test_api_url_from_remote_url(url: str, expected: str | None) -> None:
     assert api_url_from_remote_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://user:pw@GitLab.Example.com:8443/o/r.git", "gitlab.example.com"),
+        ("git@ghe.example.com:platform/gitops.git", "ghe.example.com"),
+        ("file:///srv/git/gitops.git", None),
+        ("/srv/git/gitops.git", None),
+    ],
+)
+def test_remote_host(url: str, expected: str | None) -> None:
+    assert remote_host(url) == expected
 
 
 def test_token_from_env_prefers_promoter_github_token() -> None:
