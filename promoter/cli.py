@@ -368,7 +368,8 @@ def history(
     json_out: Json = False, dry_run: DryRun = False, message: Message = None,
     skip_ci: SkipCi = False, debug: Debug = False,
 ) -> None:
-    """The changes to ENV, newest first, read from commit trailers."""
+    """The changes to ENV, newest first: images and tags from the overlay at each commit, who,
+    why and from which build from the commit trailers (manual edits listed as manual)."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
     _run(c, lambda: {"environment": environment,
                      "entries": promotion.history(c.repo, environment, limit=limit)},
@@ -377,7 +378,7 @@ def history(
 
 def _show_history(result: dict[str, Any]) -> None:
     if not result["entries"]:
-        out.print(f"no promoter changes to {result['environment']} in this branch's history")
+        out.print(f"no image changes to {result['environment']} in this branch's history")
         return
     builds = any(e.record.build_url for e in result["entries"])
     table = _table("date", "commit", "author", "action", "images", "source",
