@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from promoter.config import Config, load_config
@@ -94,8 +94,21 @@ class _Proposal:
 class _Published:
     pr: PullRequest
     branch: str
-    updated: bool
+    updated: bool  # False: this run opened the pull request
     warnings: tuple[str, ...]
+
+    def info(self) -> dict[str, Any]:
+        return {"number": self.pr.number, "url": self.pr.url, "branch": self.branch,
+                "base": self.pr.base_branch, "updated": self.updated, "title": self.pr.title,
+                "warnings": list(self.warnings)}
+
+
+@dataclass
+class _Progress:
+    """What earlier attempts of one run did: opened the pull request, and its warnings."""
+
+    opened: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
@@ -131,11 +144,8 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                 title=message.splitlines()[0], body=body, labels=cfg.pr.labels,
                 reviewers=cfg.pr.reviewers, team_reviewers=cfg.pr.team_reviewers)
             published = _publish(ws, provider, proposal, opts)
-        pr = published.pr
-        info = {"number": pr.number, "url": pr.url, "branch": published.branch,
-                "base": pr.base_branch, "updated": published.updated, "title": pr.title,
-                "warnings": list(published.warnings)}
-        return replace(result, commit=sha, pushed=True, message=message, pull_request=info)
+        return replace(result, commit=sha, pushed=True, message=message,
+                       pull_request=published.info())
 
 
 def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) -> str:
@@ -155,10 +165,10 @@ def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
     while another run for the same environment gets in between, at most opts.max_attempts
     times."""
     remote = _RemoteBranches(ws)
-    warnings: list[str] = []
+    progress = _Progress()
     for attempt, delay in zip(range(1, opts.max_attempts + 1),
                               backoff_delays(opts.max_attempts), strict=True):
-        published = _publish_once(ws, provider, remote, proposal, warnings)
+        published = _publish_once(ws, provider, remote, proposal, progress)
         if published is not None:
             return published
         if attempt < opts.max_attempts:
@@ -173,7 +183,7 @@ def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
 
 
 def _publish_once(ws: Workspace, provider: PullRequestProvider, remote: _RemoteBranches,
-                  proposal: _Proposal, warnings: list[str]) -> _Published | None:
+                  proposal: _Proposal, progress: _Progress) -> _Published | None:
     """One attempt; None when another run got in between and it must be tried again."""
     existing = provider.find_open(head_prefix=branch_prefix(proposal.environment),
                                   base=proposal.base)
@@ -188,14 +198,15 @@ def _publish_once(ws: Workspace, provider: PullRequestProvider, remote: _RemoteB
             return None
         raise
     if existing is None:
-        pr = _open(provider, remote, proposal, target, warnings)
+        pr = _open(provider, remote, proposal, target, progress.warnings)
         if pr is None:
             return None
+        progress.opened = True
     else:
         pr = _update(provider, existing.number, proposal, target)
     if remote.sha(target) != proposal.sha:
         return None  # pushed over after our push: the title and body may be the other run's
-    return _Published(pr, target, existing is not None, tuple(warnings))
+    return _Published(pr, target, not progress.opened, tuple(progress.warnings))
 
 
 def _open(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Proposal,
@@ -271,7 +282,9 @@ class _RemoteBranches:
                               env={**os.environ, **_GIT_ENV}, stdin=subprocess.DEVNULL,
                               check=False)
         if done.returncode != 0:
-            detail = "; ".join(line.strip() for line in done.stderr.splitlines()
+            rejected = [line for line in done.stdout.splitlines() if line.startswith("!")]
+            detail = "; ".join(line.strip().replace("\t", " ")
+                               for line in [*rejected, *done.stderr.splitlines()]
                                if line.strip() and not line.startswith("hint:"))
             raise GitError(f"{what}: {redact(detail) or f'git exited {done.returncode}'}",
                            hint="check network access and credentials")

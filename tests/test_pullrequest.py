@@ -172,6 +172,23 @@ def test_a_branch_left_by_a_closed_pull_request_is_replaced(
     assert open_pulls(github) == [2]
 
 
+def test_a_merged_promotions_branch_is_reused_by_the_next_one(
+        gitops: GitOps, github: GitHubStandIn) -> None:
+    promote_pr(gitops, github)
+    github.review(REVIEWER_TOKEN, 1, "APPROVE")
+    merged = pr_status(RepoOptions(repo=gitops.url), "production",
+                       options=WaitOptions(merge=True), environ=github.env())
+    assert merged.merged_now and branches(gitops) == ["main", BRANCH]  # the branch stays
+    set_image(RepoOptions(repo=gitops.url), CommitOptions(environ={}), "staging",
+              [f"web={SHA_B}"])
+    second = promote_pr(gitops, github)
+    assert second.pull_request is not None
+    assert (second.pull_request["number"], second.pull_request["updated"]) == (2, False)
+    assert branches(gitops) == ["main", BRANCH] and open_pulls(github) == [2]
+    assert tip(gitops) == github.pulls[2].head_sha == second.commit
+    assert_consistent(gitops, github, 2)
+
+
 def test_a_run_that_opens_the_pull_request_first_is_joined_not_duplicated(
         gitops: GitOps, github: GitHubStandIn) -> None:
     """B runs entirely between A's push and A's open: A's open is refused as a duplicate, so
@@ -254,6 +271,23 @@ def test_failed_labels_and_reviewers_keep_the_pull_request_and_become_warnings(
     assert tip(gitops) == result.commit and result.pushed
     assert set(result.pull_request) == {"number", "url", "branch", "base", "updated", "title",
                                         "warnings"}
+
+
+def test_a_refused_pull_request_removes_the_branch_only_if_nobody_pushed_since(
+        gitops: GitOps, github: GitHubStandIn) -> None:
+    def someone_pushes_then_github_refuses() -> None:
+        github.push_branch(BRANCH)
+        github.fail_next(422, method="POST", path_contains="/pulls",
+                         errors=[{"code": "custom", "message": "base branch is protected"}])
+
+    with pytest.raises(ForgeError) as caught:
+        promote_pr(gitops, github, factory=hooked("open_pull_request",
+                                                  someone_pushes_then_github_refuses))
+    assert "base branch is protected" in caught.value.message
+    assert f"the pushed branch {BRANCH} could not be removed" in caught.value.message
+    assert "stale info" in caught.value.message
+    assert branches(gitops) == ["main", BRANCH]
+    assert gitops.message(BRANCH).startswith("push to")  # the other push, untouched
 
 
 def test_a_body_that_cannot_be_built_leaves_no_branch(

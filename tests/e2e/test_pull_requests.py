@@ -201,24 +201,6 @@ def test_labels_that_fail_keep_the_pull_request_and_warn(session: Session) -> No
     assert git(session.gitops.remote, "rev-parse", BRANCH).strip() == out["commit"]
 
 
-def test_a_merged_promotions_branch_is_reused_by_the_next_one(gitops: GitOps,
-                                                               github_openapi_path: Path) -> None:
-    checker = load_spec_checker(github_openapi_path)
-    with serve_git_standin(checker, gitops.remote) as github:  # branch kept after the merge
-        s = Session(gitops, github)
-        gitops.json("set-image", "staging", f"web={SHA_A}")
-        s.run("promote", "production", "--pr")
-        github.review(REVIEWER_TOKEN, 1, "APPROVE")
-        s.run("pr-status", "production", "--merge")
-        gitops.json("set-image", "staging", f"web={SHA_B}")
-        out = s.run("promote", "production", "--pr")
-    pr = out["pull_request"]
-    assert isinstance(pr, dict) and pr["number"] == 2 and pr["updated"] is False
-    assert s.branches() == ["main", BRANCH]
-    assert git(gitops.remote, "rev-parse", BRANCH).strip() == out["commit"]
-    assert github.pulls[2].head_sha == out["commit"] and github.pulls[1].merged
-
-
 def test_pr_with_no_push_is_a_usage_error(session: Session) -> None:
     session.gitops.json("set-image", "staging", f"web={SHA_A}")
     out = session.run("promote", "production", "--pr", "--no-push", expect=2)
