@@ -504,6 +504,8 @@ def _show_pr_status(report: pullrequest.PullRequestReport) -> None:
     colour = {"merged": "green", "closed": "red", "changes-requested": "red",
               "approved": "cyan"}.get(report.state, "yellow")
     done = " (merged by promoter)" if report.merged_now else ""
+    if report.would_merge:
+        done = " (dry run: would merge now; nothing merged)"
     late = " (timed out waiting)" if report.timed_out else ""
     out.print(f"#{pr.number} {escape(pr.title)}: [{colour}]{report.state}[/]{done}{late}")
     out.print(f"  {pr.url}  branch {escape(pr.head_branch)} @ {pr.head_sha[:12]}")

@@ -111,6 +111,11 @@ class ChangeResult:
     dry_run: bool = False
     pull_request: dict[str, Any] | None = None
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Things that went wrong after the change was made (e.g. PR labels); exit stays 0."""
+        return tuple((self.pull_request or {}).get("warnings", ()))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
