@@ -187,8 +187,9 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
         r.only_keys(item, {"name", "path", "from"}, "an environment")
         name = r.string(item, "name", required=True)
         assert name is not None
-        if not _ENV_NAME.match(name):
-            raise r.fail(item, "name", f"environment name {name!r} must be letters, digits, . _ -")
+        if not _ENV_NAME.match(name) or ".." in name or name.endswith((".", ".lock")):
+            raise r.fail(item, "name", f"environment name {name!r} must be letters, digits, "
+                         ". _ - (it names a git branch: no '..', no '.' or '.lock' at the end)")
         path = r.string(item, "path") or f"{OVERLAYS_DIR}/{name}"
         if Path(path).is_absolute() or ".." in Path(path).parts:
             raise r.fail(item, "path", f"path {path!r} must be relative and inside the repository")

@@ -298,7 +298,8 @@ class Workspace:
             return
         where = f"{self.remote} ({self._remote_url()}) branch {branch}"
         rejection = _push_rejection(result.text) or result.detail()
-        retryable = "stale info" in rejection or "fetch first" in rejection
+        remote_says = _remote_lines(result.stderr)
+        retryable = any(r in f"{rejection} {remote_says}" for r in _RETRYABLE_PUSH)
         raise PushRejected(f"push to {where} was rejected: {rejection}", retryable=retryable,
                            hint="someone else pushed to the promotion branch; run again")
 

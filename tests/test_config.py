@@ -40,6 +40,7 @@ def test_parses_environments_sources_and_pr() -> None:
         ("environments:\n  - name: a\n    colour: red\n", 3, "unknown key"),
         ("environments:\n  - name: a\n tag_pattern: x\n", 3, "malformed YAML"),
         ("environments: []\n", 1, "non-empty list"),
+        ("environments:\n  - name: prod..eu\n", 2, "names a git branch"),
         ("environments:\n  - name: a\ntag_pattern: '('\n", 3, "regular expression"),
         ("environments:\n  - name: a\n    path: /etc\n", 3, "inside the repository"),
         ("environments:\n  - name: a\n    from: b\n  - name: b\n    from: a\n", 3, "cycle"),
