@@ -218,7 +218,7 @@ class Workspace:
             return []
         return [f"user.name={BOT_NAME}", f"user.email={BOT_EMAIL}"]
 
-    def push(self) -> None:
+    def push_upstream(self) -> None:
         """Push HEAD to the upstream branch; PushRejected or GitError when the remote refuses."""
         if not self.will_push or self.remote is None:
             return

@@ -481,7 +481,7 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     try:
-        ws.push()
+        ws.push_upstream()
     except PushRejected as exc:
         if exc.retryable:
             return None  # the branch moved: the caller syncs (dropping this commit) and retries

@@ -237,7 +237,7 @@ def test_local_copy_commit_and_push(remote: Path, url: str, tmp_path: Path) -> N
     with open_workspace(str(work), "main") as ws:
         write(ws.root, STAGING, "images:\n- name: web\n  newTag: v2\n")
         sha = ws.commit([STAGING], "deploy(staging): web v2")
-        ws.push()
+        ws.push_upstream()
     assert git(remote, "rev-parse", "main") == sha
     assert remote_file(remote, STAGING).endswith("newTag: v2")
     assert git(work, "status", "--porcelain") == ""
@@ -251,7 +251,7 @@ def test_local_copy_without_upstream_does_not_push(tmp_path: Path) -> None:
         assert ws.remote is None and not ws.will_push
         write(ws.root, STAGING, "b\n")
         sha = ws.commit([STAGING], "change")
-        ws.push()  # nothing to push to: a no-op
+        ws.push_upstream()  # nothing to push to: a no-op
         assert ws.head() == sha
         with pytest.raises(GitError, match="no upstream"):
             ws.sync()
@@ -263,7 +263,7 @@ def test_push_disabled_leaves_the_remote_alone(remote: Path, url: str, tmp_path:
         assert ws.remote == "origin" and not ws.will_push
         write(ws.root, STAGING, "changed\n")
         ws.commit([STAGING], "change")
-        ws.push()
+        ws.push_upstream()
     assert git(remote, "rev-parse", "main") == before
 
 
@@ -457,14 +457,14 @@ def test_push_race_on_a_temporary_clone(remote: Path, url: str, tmp_path: Path) 
         ws.commit([STAGING], "ours")
         theirs = other_pushes(url, tmp_path, PRODUCTION, "theirs\n")
         with pytest.raises(PushRejected) as caught:
-            ws.push()
+            ws.push_upstream()
         assert caught.value.retryable
         ws.sync()
         assert ws.head() == theirs
         assert (ws.root / STAGING).read_text() != "ours\n"
         write(ws.root, STAGING, "ours\n")
         sha = ws.commit([STAGING], "ours again")
-        ws.push()
+        ws.push_upstream()
     assert git(remote, "rev-parse", "main") == sha
     assert git(remote, "rev-parse", "main^") == theirs
     assert remote_file(remote, STAGING) == "ours"
@@ -477,14 +477,14 @@ def test_push_race_on_a_shallow_temporary_clone(remote: Path, url: str, tmp_path
         ws.commit([STAGING], "ours")
         theirs = other_pushes(url, tmp_path, PRODUCTION, "theirs\n")
         with pytest.raises(PushRejected) as caught:
-            ws.push()
+            ws.push_upstream()
         assert caught.value.retryable
         ws.sync()
         assert ws.head() == theirs
         assert git(ws.root, "rev-list", "--count", "HEAD") == "1"
         write(ws.root, STAGING, "ours\n")
         sha = ws.commit([STAGING], "ours again")
-        ws.push()
+        ws.push_upstream()
     assert git(remote, "rev-parse", "main") == sha
     assert git(remote, "rev-parse", "main^") == theirs
 
@@ -497,13 +497,13 @@ def test_push_race_on_a_local_copy(remote: Path, work: Path, tmp_path: Path) -> 
         theirs = other_pushes(url=remote.as_uri(), tmp_path=tmp_path, path=PRODUCTION,
                               text="theirs\n")
         with pytest.raises(PushRejected) as caught:
-            ws.push()
+            ws.push_upstream()
         assert caught.value.retryable
         ws.sync()
         assert ws.head() == theirs
         write(ws.root, STAGING, "ours\n")
         ws.commit([STAGING], "ours again")
-        ws.push()
+        ws.push_upstream()
     assert remote_file(remote, STAGING) == "ours"
     assert remote_file(remote, PRODUCTION) == "theirs"
     assert git(work, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
@@ -517,7 +517,7 @@ def test_sync_refuses_a_diverged_local_branch(remote: Path, work: Path, tmp_path
         write(ws.root, STAGING, "ours\n")
         ws.commit([STAGING], "ours")
         with pytest.raises(PushRejected):
-            ws.push()
+            ws.push_upstream()
         with pytest.raises(GitError, match="diverged") as caught:
             ws.sync()
     assert "git pull --rebase" in str(caught.value)
@@ -532,7 +532,7 @@ def test_hook_decline_is_not_retryable(remote: Path, url: str) -> None:
         write(ws.root, STAGING, "ours\n")
         ws.commit([STAGING], "ours")
         with pytest.raises(PushRejected) as caught:
-            ws.push()
+            ws.push_upstream()
     assert not caught.value.retryable
     assert "pre-receive hook declined" in str(caught.value)
     assert "main is a protected branch" in str(caught.value)
@@ -545,7 +545,7 @@ def test_push_to_a_vanished_remote_is_a_git_error(remote: Path, work: Path) -> N
         ws.commit([STAGING], "ours")
         remote.rename(remote.with_name("moved.git"))
         with pytest.raises(GitError, match="push to origin") as caught:
-            ws.push()
+            ws.push_upstream()
     assert not isinstance(caught.value, PushRejected)
 
 
@@ -598,7 +598,7 @@ def test_path_commits_in_a_shallow_clone_fetch_the_real_history(
     with open_workspace(url, depth=1) as ws:
         write(ws.root, "README", "unrelated\n")
         ws.commit(["README"], "unrelated")
-        ws.push()
+        ws.push_upstream()
         with open_workspace(url, depth=1) as shallow:
             assert git(shallow.root, "rev-list", "--count", "HEAD") == "1"
             assert shallow.path_commits(STAGING, max_count=1) == [initial]
@@ -658,5 +658,5 @@ def test_ci_checkout_without_upstream_pushes_to_origin_same_branch(
         assert ws.remote == "origin" and ws.upstream_branch == "main" and ws.will_push
         write(ws.root, STAGING, "resources: []\n")
         pushed = ws.commit([STAGING], "from a CI checkout")
-        ws.push()
+        ws.push_upstream()
     assert git(remote, "rev-parse", "main") == pushed
