@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from git import Repo
 from git.cmd import Git
@@ -120,11 +121,15 @@ def _run(
     *args: str,
     config: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    istream: BinaryIO | None = None,
 ) -> _Result:
-    """Run `git [-c config]... command args` and return its status and output; never raises."""
+    """Run `git [-c config]... command args` and return its status and output; never raises.
+
+    istream, a real file, is the command's standard input (otherwise it reads nothing)."""
     runner = git(c=list(config)) if config else git
     status, stdout, stderr = getattr(runner, command)(
         *args,
+        istream=istream,
         with_extended_output=True,
         with_exceptions=False,
         stdout_as_string=False,
@@ -166,8 +171,9 @@ class Workspace:
         *args: str,
         config: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        istream: BinaryIO | None = None,
     ) -> _Result:
-        return _run(self._repo.git, command, *args, config=config, env=env)
+        return _run(self._repo.git, command, *args, config=config, env=env, istream=istream)
 
     def head(self) -> str:
         result = self._git("rev_parse", "--verify", "HEAD")
@@ -310,11 +316,12 @@ class Workspace:
         _check(self._git("push", "--quiet", "--", self.remote, f":refs/heads/{branch}"),
                f"cannot delete branch {branch} on {self.remote} ({self._remote_url()})")
 
-    def _remote_url(self) -> str:
-        if self.remote is None:
+    def _remote_url(self, remote: str | None = None) -> str:
+        name = remote or self.remote
+        if name is None:
             return "no remote"
-        url = self._git("remote", "get-url", "--", self.remote).text.strip()
-        return redact(url or self.remote)
+        url = self._git("remote", "get-url", "--", name).text.strip()
+        return redact(url or name)
 
     def sync(self) -> None:
         """After a retryable rejection: drop our unpushed commits and move to the remote tip."""
@@ -396,6 +403,56 @@ class Workspace:
             return data.stdout.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ContentError(f"{path} at commit {commit[:12]} is not valid UTF-8: {exc}") from exc
+
+    def prefetch(self, path: str) -> int:
+        """In a partial clone, fetch every version of path reachable from HEAD that is not
+        here yet, all in one fetch; return how many were fetched.
+
+        Without it, reading each old version (file_at) makes git fetch that one blob in its own
+        round trip to the remote. Nothing happens (0) in a complete repository or when every
+        version is already here. A full history walk (merged side branches included) is
+        covered; in a shallow clone only the commits it has.
+        """
+        promisor = self._promisor_remote()
+        if promisor is None:
+            return 0
+        missing = self._missing_blobs(path)
+        if not missing:
+            return 0
+        with tempfile.TemporaryFile() as wanted:
+            wanted.write("".join(f"{oid}\n" for oid in missing).encode("ascii"))
+            wanted.seek(0)
+            # The options git itself uses for a lazy fetch of missing objects.
+            result = self._git(
+                "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                "--recurse-submodules=no", "--filter=blob:none", "--stdin", "--", promisor,
+                config=["fetch.negotiationAlgorithm=noop"], istream=wanted,
+            )
+        _check(result, f"cannot fetch the {len(missing)} earlier versions of {path} from "
+               f"{promisor} ({self._remote_url(promisor)})",
+               hint="check network access and credentials")
+        return len(missing)
+
+    def _promisor_remote(self) -> str | None:
+        """The remote a partial clone gets its missing objects from, or None when complete."""
+        listed = self._git("config", "--type=bool", "--get-regexp", r"^remote\..*\.promisor$")
+        promisors = [line.split()[0].removeprefix("remote.").removesuffix(".promisor")
+                     for line in listed.text.splitlines() if line.endswith(" true")]
+        legacy = self._git("config", "--get", "extensions.partialClone").text.strip()
+        if legacy:
+            promisors.append(legacy)
+        if self.remote is not None and self.remote in promisors:
+            return self.remote
+        return promisors[0] if promisors else None
+
+    def _missing_blobs(self, path: str) -> list[str]:
+        """Ids of path's versions in commits reachable from HEAD that are not here."""
+        listing = _check(
+            self._git("rev_list", "--objects", "--full-history", "--missing=print", "HEAD",
+                      "--", path),
+            f"cannot list the versions of {path} in {self.root}",
+        ).text
+        return sorted({line[1:] for line in listing.splitlines() if line.startswith("?")})
 
     def path_commits(self, path: str, *, max_count: int | None = None) -> list[str]:
         """Commits reachable from HEAD that changed path, newest first, side branches included.

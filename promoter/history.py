@@ -361,6 +361,7 @@ def environment_history_with_skipped(
     """
     if limit is not None and limit <= 0:
         return [], 0
+    ws.prefetch(path)
     commits = ws.commits(path)
     states = _States(ws, path, commits)
     entries: list[HistoryEntry] = []

@@ -586,7 +586,9 @@ def _select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> li
 
 
 def _history_states(ws: Workspace, rel: str) -> Iterator[tuple[str, list[ImageEntry]]]:
-    for commit in ws.path_commits(rel):
+    commits = ws.path_commits(rel)  # may deepen a shallow clone: list first, then prefetch
+    ws.prefetch(rel)
+    for commit in commits:
         text = ws.file_at(commit, rel)
         if text is None:
             continue
@@ -639,6 +641,7 @@ def _previous_state(ws: Workspace, rel: str, current: Sequence[ImageEntry],
 def _distinct_states(ws: Workspace, rel: str) -> Iterator[tuple[list[ImageEntry], bool]]:
     """The file's successive image states, oldest first, each with whether a rollback made it."""
     last: tuple[tuple[str, str | None, str | None], ...] | None = None
+    ws.prefetch(rel)
     for info in reversed(ws.commits(rel)):
         text = ws.file_at(info.sha, rel)
         if text is None:
