@@ -164,7 +164,8 @@ def test_a_branch_left_by_a_closed_pull_request_is_replaced(
         gitops: GitOps, github: GitHubStandIn) -> None:
     first = promote_pr(gitops, github)
     github.pulls[1].state = "closed"  # closed in the UI without merging; the branch stays
-    second = promote_pr(gitops, github)
+    # another build (a different trailer), so the commit differs even within the same second
+    second = promote_pr(gitops, github, build="https://ci/2")
     assert second.pull_request is not None
     assert (second.pull_request["number"], second.pull_request["updated"]) == (2, False)
     assert tip(gitops) == second.commit != first.commit
