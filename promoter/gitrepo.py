@@ -309,13 +309,6 @@ class Workspace:
         raise PushRejected(f"push to {where} was rejected: {rejection}", retryable=retryable,
                            hint="someone else pushed to the promotion branch; run again")
 
-    def delete_remote_branch(self, branch: str) -> None:
-        """Remove a branch promoter pushed (cleanup after a pull request could not be opened)."""
-        if self.remote is None:
-            return
-        _check(self._git("push", "--quiet", "--", self.remote, f":refs/heads/{branch}"),
-               f"cannot delete branch {branch} on {self.remote} ({self._remote_url()})")
-
     def _remote_url(self, remote: str | None = None) -> str:
         name = remote or self.remote
         if name is None:
