@@ -28,7 +28,8 @@ from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
-    "Exit codes: 0 done or nothing to do, 1 unexpected, 2 usage, 3 refused by policy, "
+    "Exit codes: 0 done or nothing to do, 1 interrupted or unexpected, 2 usage, 3 refused by "
+    "policy, "
     "4 invalid content or render failure, 5 git or remote failure, 8 pull request still open "
     "(pr-status)."
 )
