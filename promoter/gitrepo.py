@@ -44,6 +44,9 @@ _ENV = {
     "LANGUAGE": "C",
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_LITERAL_PATHSPECS": "1",
+    # an https transfer slower than 1 KB/s for a minute is abandoned instead of hanging the job
+    "GIT_HTTP_LOW_SPEED_LIMIT": "1000",
+    "GIT_HTTP_LOW_SPEED_TIME": "60",
 }
 _SCHEME_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # git's own rule: a colon before the first slash makes an scp-like [user@]host:path address.
@@ -556,8 +559,10 @@ def open_workspace(
     *,
     push: bool = True,
     depth: int | None = None,
+    read_only: bool = False,
 ) -> Iterator[Workspace]:
-    """Open a local working copy, or clone a URL into a temporary directory removed on exit."""
+    """Open a local working copy, or clone a URL into a temporary directory removed on exit.
+    `read_only` (status, history, validate) also accepts a local copy with a detached HEAD."""
     if depth is not None and depth < 1:
         raise UsageError(f"clone depth must be at least 1, got {depth}")
     if branch is not None:
@@ -566,7 +571,7 @@ def open_workspace(
         with _temporary_clone(repo, branch, push=push, depth=depth) as workspace:
             yield workspace
     else:
-        with _local_copy(Path(repo), branch, push=push) as workspace:
+        with _local_copy(Path(repo), branch, push=push, read_only=read_only) as workspace:
             yield workspace
 
 
@@ -626,7 +631,8 @@ def _require_commit(workspace: Workspace, where: str) -> None:
 
 
 @contextmanager
-def _local_copy(path: Path, branch: str | None, *, push: bool) -> Iterator[Workspace]:
+def _local_copy(path: Path, branch: str | None, *, push: bool,
+                read_only: bool = False) -> Iterator[Workspace]:
     try:
         repository = Repo(path, search_parent_directories=True)
     except NoSuchPathError as exc:
@@ -637,7 +643,9 @@ def _local_copy(path: Path, branch: str | None, *, push: bool) -> Iterator[Works
                        hint="pass a git working copy or a repository URL as --repo") from exc
     with repository:
         root = _work_tree(repository, path)
-        current = _current_branch(repository, str(root))
+        detached = not _run(repository.git, "symbolic_ref", "--quiet", "HEAD").ok
+        current = "HEAD" if read_only and detached and branch is None else _current_branch(
+            repository, str(root))
         if branch is not None and branch != current:
             raise UsageError(
                 f"{root} has branch {current} checked out, not {branch}",

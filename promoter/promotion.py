@@ -242,7 +242,7 @@ class EnvironmentStatus:
 
 def status(repo: RepoOptions) -> list[EnvironmentStatus]:
     """Every environment's images; one unreadable overlay is reported, not fatal."""
-    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+    with open_workspace(repo.repo, repo.branch, push=False, depth=1, read_only=True) as ws:
         cfg = load_config(ws.root, repo.config)
         entries: dict[str, list[ImageEntry]] = {}
         errors: dict[str, str] = {}
@@ -275,7 +275,7 @@ def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
     local_default = repo.repo == "." and repo.config is None
     cfg: Config | None = None
     try:
-        with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+        with open_workspace(repo.repo, repo.branch, push=False, depth=1, read_only=True) as ws:
             cfg = load_config(ws.root, repo.config)
     except (GitError, UsageError):  # "." is no git working copy
         if not local_default:
@@ -302,7 +302,8 @@ def history(repo: RepoOptions, environment: str, *, limit: int | None = None
             ) -> list[HistoryEntry]:
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
-    with open_workspace(repo.repo, repo.branch, push=False, depth=None) as ws:
+    with open_workspace(repo.repo, repo.branch, push=False, depth=None,
+                        read_only=True) as ws:
         env = load_config(ws.root, repo.config).environment(environment)
         rel = kustomization_rel(ws, env)
         return _environment_history(ws, env.name, path=rel, limit=limit)
@@ -327,7 +328,7 @@ class Validation:
 
 def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Validation]:
     """Render each environment; the caller turns any error into exit 4."""
-    with open_workspace(repo.repo, repo.branch, push=False, depth=1) as ws:
+    with open_workspace(repo.repo, repo.branch, push=False, depth=1, read_only=True) as ws:
         cfg = load_config(ws.root, repo.config)
         envs = [cfg.environment(n) for n in environments] or list(cfg.environments)
         results = []

@@ -44,3 +44,15 @@ def test_dry_run_in_a_local_copy_leaves_it_untouched(gitops: GitOps) -> None:
     assert done.returncode == 0, done.stderr
     assert (work / "overlays" / "staging" / "kustomization.yaml").read_bytes() == before
     assert git(work, "status", "--porcelain") == ""
+
+
+def test_read_only_commands_work_on_a_detached_head(gitops: GitOps) -> None:
+    work = gitops.clone()
+    git(work, "checkout", "-q", "--detach")
+    status = gitops.run("status", "--json", cwd=work, repo=".")
+    assert status.returncode == 0, status.stderr
+    assert "staging" in status.stdout
+    assert gitops.run("history", "staging", cwd=work, repo=".").returncode == 0
+    changed = gitops.run("set-image", "staging", f"web={SHA}", cwd=work, repo=".")
+    assert changed.returncode == 2
+    assert "detached" in changed.stderr
