@@ -101,7 +101,7 @@ def run_demo(report: Callable[[Step], None], approve: Callable[[str], bool], *,
     change = promotion.set_image(repo, CommitOptions(environ=ci, sleep=_no_sleep), "staging",
                                  [f"{IMAGE}={tag}"])
     report(Step(f"CircleCI job promote-staging: promoter set-image staging {IMAGE}={tag[:12]}…",
-                change=change, commit_message=_message(url, change.commit)))
+                change=change, commit_message=change.message))
     report(Step("Staging now differs from production", status=promotion.status(repo)))
 
     approved = approve(f"Approve the promotion of {IMAGE} {tag[:12]}… to production?")
@@ -111,7 +111,7 @@ def run_demo(report: Callable[[Step], None], approve: Callable[[str], bool], *,
         change = promotion.promote(repo, CommitOptions(environ=ci, sleep=_no_sleep),
                                    "production", tag=tag)
         report(Step(f"CircleCI job promote-production: promoter promote production --tag "
-                    f"{tag[:12]}…", change=change, commit_message=_message(url, change.commit)))
+                    f"{tag[:12]}…", change=change, commit_message=change.message))
         report(Step("Production runs exactly what staging tested", status=promotion.status(repo)))
         report(Step("promoter history production",
                     history=promotion.history(repo, "production")))
@@ -157,15 +157,6 @@ def _circleci(tag: str, *, build: int, job: str) -> dict[str, str]:
         "CIRCLE_USERNAME": "demo-developer",
         "CIRCLE_JOB": job,
     }
-
-
-def _message(url: str, commit: str | None) -> str | None:
-    if commit is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="promoter-demo-show-") as tmp:
-        _git(Path(tmp), "init", "--quiet")
-        _git(Path(tmp), "fetch", "--quiet", url, "main")
-        return _git(Path(tmp), "log", "-1", "--format=%B", commit).rstrip("\n")
 
 
 def _git(cwd: Path, *args: str) -> str:
