@@ -387,10 +387,12 @@ def _find(provider: PullRequestProvider, environment: str, base: str,
     if number is not None:
         return provider.get_pull_request(number)
     found = provider.find_open(head_prefix=branch_prefix(environment), base=base)
+    if found is None:  # merged or closed before we looked: the newest one tells
+        found = provider.find_latest(head=promotion_branch(environment), base=base)
     if found is None:
         raise UsageError(
-            f"no open promotion pull request for {environment} into {base}",
-            hint="open one with promote --pr, or pass --number N for a merged or closed one",
+            f"no promotion pull request for {environment} into {base}",
+            hint="open one with promote --pr, or pass --number N",
         )
     return found
 

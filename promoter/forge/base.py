@@ -90,6 +90,11 @@ class PullRequestProvider(Protocol):
         """The open PR into `base` whose head branch (this repository) starts with head_prefix."""
         ...
 
+    def find_latest(self, *, head: str, base: str) -> PullRequest | None:
+        """The newest PR into `base` from branch `head` (this repository), open, merged or
+        closed: what pr-status reads when the promotion PR was merged before it looked."""
+        ...
+
     def open_pull_request(
         self,
         *,

@@ -237,6 +237,19 @@ class GitHubProvider:
             )
         return pulls[0] if pulls else None
 
+    def find_latest(self, *, head: str, base: str) -> PullRequest | None:
+        """The newest PR into `base` from this repository's branch `head`, in any state."""
+        items = self._paginate(
+            self._repo_path("pulls"),
+            params={"state": "all", "base": base, "head": f"{self.owner}:{head}",
+                    "sort": "created", "direction": "desc"},
+            action=f"list pull requests from {head} into {base}",
+        )
+        pulls = [self._pull_request(item, "list pull requests") for item in items
+                 if self._is_own_head(item, head)]
+        exact = [pr for pr in pulls if pr.head_branch == head]
+        return max(exact, key=lambda pr: pr.number) if exact else None
+
     def open_pull_request(
         self,
         *,

@@ -230,3 +230,13 @@ def test_two_concurrent_promotions_leave_one_pull_request_on_one_branch(
     head = git(gitops.remote, "rev-parse", BRANCH).strip()
     assert pull.head_sha == head
     assert pull.title == gitops.message(BRANCH).splitlines()[0]
+
+
+def test_pr_status_after_the_merge_finds_the_merged_pull_request(session: Session) -> None:
+    """A CI job that checks only after someone merged: no open PR, the newest one tells."""
+    session.gitops.json("set-image", "staging", f"web={SHA_A}")
+    session.run("promote", "production", "--pr")
+    session.github.review(REVIEWER_TOKEN, 1, "APPROVE")
+    session.run("pr-status", "production", "--merge")
+    out = session.run("pr-status", "production", "--wait", "--timeout", "0")
+    assert out["state"] == "merged" and out["number"] == 1
