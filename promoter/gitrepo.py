@@ -65,8 +65,8 @@ def is_url(repo: str) -> bool:
 def backoff_delays(
     max_attempts: int,
     *,
-    base: float = 0.2,
-    cap: float = 5.0,
+    base: float = 0.5,
+    cap: float = 15.0,
     rng: random.Random | None = None,
 ) -> Iterator[float]:
     """Yield max_attempts full-jitter delays: the i-th is the wait after attempt i fails.
