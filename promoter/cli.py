@@ -321,7 +321,7 @@ def _show_status(result: dict[str, list[promotion.EnvironmentStatus]]) -> None:
     for env in envs:
         sync = {None: "", True: "[green]yes[/]", False: "[yellow]no[/]"}[env.in_sync]
         if env.error is not None:
-            table.add_row(env.name, f"[red]{escape(env.error)}[/]", "", "",
+            table.add_row(env.name, "[red]unreadable (below)[/]", "", "",
                           *([""] if digests else []), env.source or "", "")
             continue
         for i, entry in enumerate(env.images):
@@ -334,6 +334,9 @@ def _show_status(result: dict[str, list[promotion.EnvironmentStatus]]) -> None:
             table.add_row(env.name, "(no images: entries)", "", "", *([""] if digests else []),
                           env.source or "", sync)
     out.print(table)
+    for env in envs:
+        if env.error is not None:
+            err.print(f"[red]✘[/] {env.name} ({env.path}): {escape(env.error)}")
 
 
 @app.command()

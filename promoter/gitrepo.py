@@ -409,6 +409,8 @@ class Workspace:
         version is already here. A full history walk (merged side branches included) is
         covered; in a shallow clone only the commits it has.
         """
+        if self._shallow_boundary():
+            self._unshallow()  # a history walk needs the whole history, not the last commits
         promisor = self._promisor_remote()
         if promisor is None:
             return 0

@@ -302,8 +302,8 @@ def history(repo: RepoOptions, environment: str, *, limit: int | None = None
             ) -> list[HistoryEntry]:
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
-    with open_workspace(repo.repo, repo.branch, push=False, depth=None,
-                        read_only=True) as ws:
+    with (open_workspace(repo.repo, repo.branch, push=False, depth=None, read_only=True) as ws,
+          _repo_relative(ws)):
         env = load_config(ws.root, repo.config).environment(environment)
         rel = kustomization_rel(ws, env)
         return _environment_history(ws, env.name, path=rel, limit=limit)
@@ -356,7 +356,8 @@ def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         )
     _check_message(opts.message)
     push = repo.push and not opts.dry_run
-    with open_workspace(repo.repo, repo.branch, push=push, depth=depth) as ws:
+    with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
+                        read_only=opts.dry_run) as ws:
         if not opts.dry_run:
             _check_local_copy(ws)
         start = ws.head()
@@ -462,7 +463,12 @@ def _preview(ws: Workspace, env: Environment, changes: Sequence[ImageChange]) ->
     real run would fail, and changes nothing."""
     if not ws.temporary:
         with ws.scratch() as tree:
-            edit = set_images_verified(tree / env.path, changes)
+            try:
+                edit = set_images_verified(tree / env.path, changes)
+            except PromoterError as exc:  # name repository paths, not the scratch checkout
+                exc.message = exc.message.replace(f"{tree}/", "").replace(str(tree), ".")
+                exc.hint = exc.hint.replace(f"{tree}/", "") if exc.hint else None
+                raise
             return replace(edit, path=ws.root / edit.path.relative_to(tree))
     edit = set_images_verified(ws.root / env.path, changes)
     if edit.changed:

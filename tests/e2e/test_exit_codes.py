@@ -131,3 +131,14 @@ def test_errors_name_repository_paths_not_the_temporary_clone(gitops: GitOps) ->
     assert done.returncode == 4
     assert "overlays/staging" in done.stderr
     assert "promoter-" not in done.stderr and "/tmp/" not in done.stderr
+
+
+def test_history_errors_name_repository_paths(gitops: GitOps) -> None:
+    work = gitops.clone()
+    (work / "overlays" / "staging" / "kustomization.yaml").unlink()
+    git(work, "commit", "--quiet", "-am", "remove staging overlay file")
+    git(work, "push", "--quiet", "origin", "main")
+    done = gitops.run("history", "staging")
+    assert done.returncode == 4
+    assert "overlays/staging" in done.stderr
+    assert "promoter-" not in done.stderr

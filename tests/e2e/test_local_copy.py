@@ -56,3 +56,31 @@ def test_read_only_commands_work_on_a_detached_head(gitops: GitOps) -> None:
     changed = gitops.run("set-image", "staging", f"web={SHA}", cwd=work, repo=".")
     assert changed.returncode == 2
     assert "detached" in changed.stderr
+
+
+def test_diff_on_a_detached_head(gitops: GitOps) -> None:
+    work = gitops.clone()
+    git(work, "checkout", "-q", "--detach")
+    done = gitops.run("diff", "staging", "production", cwd=work, repo=".")
+    assert done.returncode == 0, done.stderr
+
+
+def test_failing_dry_run_names_repository_paths(gitops: GitOps) -> None:
+    work = gitops.clone()
+    done = gitops.run("set-image", "staging", f"wbe={SHA}", "--dry-run", cwd=work, repo=".")
+    assert done.returncode == 4
+    assert "overlays/staging" in done.stderr
+    assert "promoter-preview" not in done.stderr
+
+
+def test_history_and_rollback_in_a_shallow_clone_see_the_whole_history(gitops: GitOps) -> None:
+    for tag in ("1111111", "2222222"):
+        assert gitops.run("set-image", "staging", f"web={tag}").returncode == 0
+    shallow = gitops.tmp / "shallow"
+    git(gitops.tmp, "clone", "--quiet", "--depth", "1", gitops.url, str(shallow))
+    history = gitops.run("history", "staging", "--json", cwd=shallow, repo=".")
+    assert history.returncode == 0, history.stderr
+    assert "1111111" in history.stdout and "2222222" in history.stdout
+    rollback = gitops.run("rollback", "staging", "--dry-run", cwd=shallow, repo=".")
+    assert rollback.returncode == 0, rollback.stderr
+    assert "1111111" in rollback.stdout
