@@ -312,6 +312,35 @@ class Workspace:
         raise PushRejected(f"push to {where} was rejected: {rejection}", retryable=retryable,
                            hint="someone else pushed to the promotion branch; run again")
 
+    def remote_branch_sha(self, branch: str) -> str | None:
+        """The commit refs/heads/BRANCH points at on the remote now; None when it does not
+        exist."""
+        if self.remote is None:
+            raise GitError(f"branch {self.branch} in {self.root} has no remote to read")
+        ref = f"refs/heads/{branch}"
+        result = _check(self._git("ls_remote", "--", self.remote, ref),
+                        f"cannot read branch {branch} on {self.remote} ({self._remote_url()})",
+                        hint="check network access and credentials")
+        for line in result.text.splitlines():
+            sha, _, name = line.partition("\t")
+            if name == ref:
+                return sha
+        return None
+
+    def delete_remote_branch(self, branch: str, *, expect: str) -> None:
+        """Delete refs/heads/BRANCH on the remote only if it still points at `expect` (a
+        promotion branch promoter pushed and no pull request took)."""
+        if self.remote is None:
+            return
+        ref = f"refs/heads/{branch}"
+        result = self._git("push", "--porcelain", f"--force-with-lease={ref}:{expect}", "--",
+                           self.remote, f":{ref}")
+        if not result.ok:
+            detail = _push_rejection(result.text) or result.detail()
+            raise GitError(f"cannot delete branch {branch} on {self.remote} "
+                           f"({self._remote_url()}): {detail}",
+                           hint="check network access and credentials")
+
     def _remote_url(self, remote: str | None = None) -> str:
         name = remote or self.remote
         if name is None:

@@ -11,9 +11,7 @@ GitHub refuses because another run opened it meanwhile, looks again and updates 
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,7 +49,6 @@ from promoter.promotion import (
 BRANCH_PREFIX = "promoter"
 BRANCH_LEAF = "promotion"
 ProviderFactory = Callable[[Workspace, Config, Mapping[str, str]], PullRequestProvider]
-_GIT_ENV = {"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def branch_prefix(environment: str) -> str:
@@ -164,11 +161,10 @@ def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
     """Push the commit and open or update the pull request; again (after a jittered pause)
     while another run for the same environment gets in between, at most opts.max_attempts
     times."""
-    remote = _RemoteBranches(ws)
     progress = _Progress()
     for attempt, delay in zip(range(1, opts.max_attempts + 1),
                               backoff_delays(opts.max_attempts), strict=True):
-        published = _publish_once(ws, provider, remote, proposal, progress)
+        published = _publish_once(ws, provider, proposal, progress)
         if published is not None:
             return published
         if attempt < opts.max_attempts:
@@ -182,34 +178,33 @@ def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
     )
 
 
-def _publish_once(ws: Workspace, provider: PullRequestProvider, remote: _RemoteBranches,
-                  proposal: _Proposal, progress: _Progress) -> _Published | None:
+def _publish_once(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
+                  progress: _Progress) -> _Published | None:
     """One attempt; None when another run got in between and it must be tried again."""
     existing = provider.find_open(head_prefix=branch_prefix(proposal.environment),
                                   base=proposal.base)
     target = existing.head_branch if existing else proposal.branch
     # No open pull request: the branch may be left from a closed or merged one; replace it.
-    expect = existing.head_sha if existing else remote.sha(target)
+    expect = existing.head_sha if existing else ws.remote_branch_sha(target)
     try:
         ws.push_branch(target, expect=expect)
     except PushRejected as exc:
-        # a concurrent push can also surface as "cannot lock ref" (not marked retryable)
-        if exc.retryable or remote.sha(target) != expect:
+        if exc.retryable:  # another run pushed to the branch in between
             return None
         raise
     if existing is None:
-        pr = _open(provider, remote, proposal, target, progress.warnings)
+        pr = _open(ws, provider, proposal, target, progress.warnings)
         if pr is None:
             return None
         progress.opened = True
     else:
         pr = _update(provider, existing.number, proposal, target)
-    if remote.sha(target) != proposal.sha:
+    if ws.remote_branch_sha(target) != proposal.sha:
         return None  # pushed over after our push: the title and body may be the other run's
     return _Published(pr, target, not progress.opened, tuple(progress.warnings))
 
 
-def _open(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Proposal,
+def _open(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
           branch: str, warnings: list[str]) -> PullRequest | None:
     try:
         return provider.open_pull_request(
@@ -222,7 +217,7 @@ def _open(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Pro
         warnings.extend(exc.problems)  # it is open: keep it and its branch
         return exc.pull_request
     except PromoterError as exc:
-        _cleanup(provider, remote, proposal, branch, exc)
+        _cleanup(ws, provider, proposal, branch, exc)
         raise
 
 
@@ -238,57 +233,15 @@ def _update(provider: PullRequestProvider, number: int, proposal: _Proposal,
         raise
 
 
-def _cleanup(provider: PullRequestProvider, remote: _RemoteBranches, proposal: _Proposal,
+def _cleanup(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
              branch: str, exc: PromoterError) -> None:
     """Remove the pushed branch when no pull request uses it and nobody pushed to it since."""
     try:
         if provider.find_open(head_prefix=branch, base=proposal.base) is not None:
             return
-        remote.delete(branch, expect=proposal.sha)
+        ws.delete_remote_branch(branch, expect=proposal.sha)
     except PromoterError as cleanup:
         exc.message += f" (and the pushed branch {branch} could not be removed: {cleanup})"
-
-
-class _RemoteBranches:
-    """Branches on the workspace's remote, read and deleted with plain git (ls-remote, push)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        if ws.remote is None:
-            raise GitError(f"branch {ws.branch} in {ws.root} has no remote to push to")
-        self._root = ws.root
-        self._remote = ws.remote
-        self._where = f"{ws.remote} ({redact(ws.remote_url() or ws.remote)})"
-
-    def sha(self, branch: str) -> str | None:
-        """The commit refs/heads/BRANCH points at on the remote; None when it does not exist."""
-        ref = f"refs/heads/{branch}"
-        out = self._git(["ls-remote", "--", self._remote, ref],
-                        f"cannot read branch {branch} on {self._where}")
-        for line in out.splitlines():
-            sha, _, name = line.partition("\t")
-            if name == ref:
-                return sha
-        return None
-
-    def delete(self, branch: str, *, expect: str) -> None:
-        """Delete refs/heads/BRANCH only if it still points at `expect`."""
-        ref = f"refs/heads/{branch}"
-        self._git(["push", "--porcelain", f"--force-with-lease={ref}:{expect}", "--",
-                   self._remote, f":{ref}"],
-                  f"cannot delete branch {branch} on {self._where}")
-
-    def _git(self, args: Sequence[str], what: str) -> str:
-        done = subprocess.run(["git", *args], cwd=self._root, capture_output=True, text=True,
-                              env={**os.environ, **_GIT_ENV}, stdin=subprocess.DEVNULL,
-                              check=False)
-        if done.returncode != 0:
-            rejected = [line for line in done.stdout.splitlines() if line.startswith("!")]
-            detail = "; ".join(line.strip().replace("\t", " ")
-                               for line in [*rejected, *done.stderr.splitlines()]
-                               if line.strip() and not line.startswith("hint:"))
-            raise GitError(f"{what}: {redact(detail) or f'git exited {done.returncode}'}",
-                           hint="check network access and credentials")
-        return done.stdout
 
 
 def _split_source(source: str | None) -> tuple[str | None, str | None]:

@@ -660,3 +660,17 @@ def test_ci_checkout_without_upstream_pushes_to_origin_same_branch(
         pushed = ws.commit([STAGING], "from a CI checkout")
         ws.push_upstream()
     assert git(remote, "rev-parse", "main") == pushed
+
+
+def test_remote_branch_read_and_delete_with_a_lease(remote: Path, url: str) -> None:
+    with open_workspace(url) as ws:
+        assert ws.remote_branch_sha("promoter/staging/promotion") is None
+        head = ws.head()
+        ws.push_branch("promoter/staging/promotion", expect=None)
+        assert ws.remote_branch_sha("promoter/staging/promotion") == head
+        with pytest.raises(GitError, match="cannot delete branch"):
+            ws.delete_remote_branch("promoter/staging/promotion", expect="0" * 40)
+        assert ws.remote_branch_sha("promoter/staging/promotion") == head
+        ws.delete_remote_branch("promoter/staging/promotion", expect=head)
+        assert ws.remote_branch_sha("promoter/staging/promotion") is None
+    assert "promoter/staging/promotion" not in git(remote, "branch", "--list")
