@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
 from promoter.errors import ExitCode, PromoterError, UsageError, redact
+from promoter.history import SUBJECT_VERB, split_source
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
 ROOT_HELP = (
@@ -186,7 +187,7 @@ def _to_json(result: Any) -> Any:
 
 
 def _show_change(result: ChangeResult) -> None:
-    verb = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}[result.action]
+    verb = SUBJECT_VERB.get(result.action, result.action)
     if not result.changed:
         out.print(f"[green]✔[/] {result.environment} already has "
                   f"{_images_text(result)}: nothing to do, no commit")
@@ -419,11 +420,8 @@ def validate(
 
 
 def _short_source(source: str | None) -> str:
-    if source and "@" in source:
-        env, commit = source.split("@", 1)
-        return f"{env}@{commit[:12]}"
-    return source or ""
-
+    env, commit = split_source(source)
+    return f"{env}@{commit[:12]}" if commit else (env or "")
 
 def _show_validation(result: dict[str, Any]) -> None:
     for item in result["environments"]:

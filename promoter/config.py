@@ -18,13 +18,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from promoter.errors import ConfigError, UsageError
+from promoter.kustomization import KUSTOMIZATION_NAMES
 
 CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
 DEFAULT_PR_LABELS = ("promotion",)
 OVERLAYS_DIR = "overlays"
 _NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
-_KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -88,7 +88,7 @@ def conventional_config(root: Path) -> Config:
         for child in sorted(overlays.iterdir()):
             if child.name in _NOT_ENVIRONMENTS or not child.is_dir():
                 continue
-            if any((child / k).is_file() for k in _KUSTOMIZATION_NAMES):
+            if any((child / k).is_file() for k in KUSTOMIZATION_NAMES):
                 names.append(child.name)
     sources = {"production": "staging"} if {"staging", "production"} <= set(names) else {}
     envs = tuple(Environment(n, f"{OVERLAYS_DIR}/{n}", sources.get(n)) for n in names)

@@ -43,7 +43,7 @@ TRIGGERED_BY = f"{TRAILER_PREFIX}Triggered-By"
 MANUAL = "manual"  # the action of a change without a promoter record
 SKIP_CI = "[skip ci]"
 _GIT_SQUASH = "Squashed commit of the following:"
-_SUBJECT_VERB = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}
+SUBJECT_VERB = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}
 _TRAILER_LINE = re.compile(
     rf"^\s*(?:[*-]\s+)?(?P<key>{TRAILER_PREFIX}[A-Za-z-]+)\s*:\s*(?P<value>.*?)\s*$",
     re.IGNORECASE,
@@ -112,9 +112,17 @@ class Record:
     triggered_by: str | None = None
 
 
+def split_source(source: str | None) -> tuple[str | None, str | None]:
+    """A Promoter-Source value "staging@SHA" -> ("staging", "SHA")."""
+    if source and "@" in source:
+        env, commit = source.split("@", 1)
+        return env, commit
+    return source, None
+
+
 def subject_for(record: Record) -> str:
     """`deploy(ENV): web abc1234`, `promote(ENV): ...`, `rollback(ENV): ...`."""
-    verb = _SUBJECT_VERB.get(record.action, record.action)
+    verb = SUBJECT_VERB.get(record.action, record.action)
     images = ", ".join(image.short() for image in record.images)
     subject = f"{verb}({record.environment})"
     return f"{subject}: {images}" if images else subject

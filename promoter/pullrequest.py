@@ -35,6 +35,7 @@ from promoter.forge import (
 )
 from promoter.forge.github import DEFAULT_API_URL, remote_host
 from promoter.gitrepo import Workspace, backoff_delays, is_url, open_workspace
+from promoter.history import split_source
 from promoter.kustomize import render
 from promoter.promotion import (
     ChangeResult,
@@ -146,7 +147,7 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
 
 
 def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) -> str:
-    source, source_commit = _split_source(result.source)
+    source, source_commit = split_source(result.source)
     return pr_body(
         environment=result.environment, source=source, source_commit=source_commit,
         images=[ImageRow(d.name, d.old_tag, d.new_tag, d.old_digest, d.new_digest)
@@ -242,14 +243,6 @@ def _cleanup(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
         ws.delete_remote_branch(branch, expect=proposal.sha)
     except PromoterError as cleanup:
         exc.message += f" (and the pushed branch {branch} could not be removed: {cleanup})"
-
-
-def _split_source(source: str | None) -> tuple[str | None, str | None]:
-    """"staging@SHA" -> ("staging", "SHA")."""
-    if source and "@" in source:
-        env, commit = source.split("@", 1)
-        return env, commit
-    return source, None
 
 
 def _unified(before: str, after: str, label: str) -> str:
