@@ -1070,22 +1070,29 @@ def _lines(text: str) -> list[str]:
     return re.findall(r"[^\n]*\n|[^\n]+", text)
 
 
-def edit_images(path: Path, changes: Sequence[ImageChange], *, dry_run: bool = False) -> FileEdit:
-    """Apply changes to one kustomization file; write it atomically unless dry_run or unchanged."""
-    if not changes:
-        raise UsageError("no image given", hint=f"use {ARG_FORMS}")
+def read_file(path: Path, *, label: str | None = None) -> str:
+    """A kustomization file's text, exactly: UTF-8 without newline translation (CRLF stays).
+    `label` names it in errors (a repository-relative path)."""
+    name = label or str(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise KustomizationError(
-            f"cannot read {path}: {exc.strerror}", hint="check the overlay path"
+            f"cannot read {name}: {exc.strerror}", hint="check the overlay path"
         ) from exc
     try:
-        before = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KustomizationError(
-            f"{path} is not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
+            f"{name} is not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
         ) from exc
+
+
+def edit_images(path: Path, changes: Sequence[ImageChange], *, dry_run: bool = False) -> FileEdit:
+    """Apply changes to one kustomization file; write it atomically unless dry_run or unchanged."""
+    if not changes:
+        raise UsageError("no image given", hint=f"use {ARG_FORMS}")
+    before = read_file(path)
     after = before
     for change in changes:
         after = set_image_text(after, change, source=str(path))

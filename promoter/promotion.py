@@ -27,7 +27,14 @@ from promoter.errors import (
     UsageError,
     redact,
 )
-from promoter.gitrepo import PushRejected, Workspace, backoff_delays, is_url, open_workspace
+from promoter.gitrepo import (
+    CommitInfo,
+    PushRejected,
+    Workspace,
+    backoff_delays,
+    is_url,
+    open_workspace,
+)
 from promoter.history import (
     HistoryEntry,
     ImageTrailer,
@@ -44,6 +51,7 @@ from promoter.kustomization import (
     find_entry,
     find_kustomization,
     parse_image_arg,
+    read_file,
     read_images,
     write_atomic,
 )
@@ -565,12 +573,7 @@ def kustomization_rel(ws: Workspace, env: Environment) -> str:
 
 
 def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
-    try:
-        text = (ws.root / rel).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise KustomizationError(f"{rel} is not UTF-8 text (byte {exc.start})",
-                                 hint="save it as UTF-8") from exc
-    return read_images(text, source=rel)
+    return read_images(read_file(ws.root / rel, label=rel), source=rel)
 
 
 def _current_state(ws: Workspace, rel: str) -> tuple[str, list[ImageEntry]]:
@@ -592,15 +595,15 @@ def _select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> li
     return chosen
 
 
-def _history_states(ws: Workspace, rel: str) -> Iterator[tuple[str, list[ImageEntry]]]:
-    commits = ws.path_commits(rel)  # may deepen a shallow clone: list first, then prefetch
-    ws.prefetch(rel)
-    for commit in commits:
-        text = ws.file_at(commit, rel)
+def _versions(ws: Workspace, rel: str) -> Iterator[tuple[CommitInfo, list[ImageEntry]]]:
+    """Each readable version of the file, newest first, with the commit that made it."""
+    ws.prefetch(rel)  # deepens a shallow clone; one fetch for all versions in a partial clone
+    for info in ws.commits(rel):
+        text = ws.file_at(info.sha, rel)
         if text is None:
             continue
         try:
-            yield commit, read_images(text, source=f"{rel}@{commit[:12]}")
+            yield info, read_images(text, source=f"{rel}@{info.sha[:12]}")
         except KustomizationError:
             continue
 
@@ -608,10 +611,10 @@ def _history_states(ws: Workspace, rel: str) -> Iterator[tuple[str, list[ImageEn
 def _find_in_history(ws: Workspace, rel: str, tag: str, names: Sequence[str],
                      env: str) -> tuple[str, list[ImageEntry]]:
     """The newest commit at which ENV had TAG (for the named images), with those entries."""
-    for commit, entries in _history_states(ws, rel):
+    for info, entries in _versions(ws, rel):
         hits = [e for e in entries if e.new_tag == tag and (not names or _named(e, names))]
         if hits and all(any(_named(e, [n]) for e in hits) for n in names):
-            return commit, hits
+            return info.sha, hits
     which = f" for {', '.join(names)}" if names else ""
     raise PolicyError(
         f"{tag} was never deployed to {env}{which}",
@@ -648,15 +651,7 @@ def _previous_state(ws: Workspace, rel: str, current: Sequence[ImageEntry],
 def _distinct_states(ws: Workspace, rel: str) -> Iterator[tuple[list[ImageEntry], bool]]:
     """The file's successive image states, oldest first, each with whether a rollback made it."""
     last: tuple[tuple[str, str | None, str | None], ...] | None = None
-    ws.prefetch(rel)
-    for info in reversed(ws.commits(rel)):
-        text = ws.file_at(info.sha, rel)
-        if text is None:
-            continue
-        try:
-            entries = read_images(text, source=f"{rel}@{info.sha[:12]}")
-        except KustomizationError:
-            continue
+    for info, entries in reversed(list(_versions(ws, rel))):
         key = _state_key(entries)
         if key == last:
             continue
