@@ -186,6 +186,12 @@ def _to_json(result: Any) -> Any:
 # ----------------------------------------------------------------------------- human output
 
 
+def _run_change(c: Common, action: str, planner: promotion.Planner, pr: bool) -> None:
+    """promote and rollback: the same plan, pushed to the branch or proposed as a PR."""
+    apply = pullrequest.propose if pr else promotion.change
+    _run(c, lambda: apply(c.repo, c.commit, action, planner), _show_change)
+
+
 def _show_change(result: ChangeResult) -> None:
     verb = SUBJECT_VERB.get(result.action, result.action)
     if not result.changed:
@@ -265,12 +271,7 @@ def promote(
     """Copy image tags and digests from TARGET's source environment into TARGET."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
                 max_attempts)
-    if pr:
-        planner = promotion.promote_planner(target, tag, image or (), from_env)
-        _run(c, lambda: pullrequest.propose(c.repo, c.commit, "promote", planner), _show_change)
-    else:
-        _run(c, lambda: promotion.promote(c.repo, c.commit, target, tag=tag, images=image or (),
-                                          from_env=from_env), _show_change)
+    _run_change(c, "promote", promotion.promote_planner(target, tag, image or (), from_env), pr)
 
 
 @app.command()
@@ -286,11 +287,7 @@ def rollback(
     """A new forward commit that sets ENV back to its previous tag, or to --to TAG."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug,
                 max_attempts)
-    if pr:
-        planner = promotion.rollback_planner(environment, to)
-        _run(c, lambda: pullrequest.propose(c.repo, c.commit, "rollback", planner), _show_change)
-    else:
-        _run(c, lambda: promotion.rollback(c.repo, c.commit, environment, to=to), _show_change)
+    _run_change(c, "rollback", promotion.rollback_planner(environment, to), pr)
 
 
 @app.command()

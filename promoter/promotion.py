@@ -178,13 +178,13 @@ def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
         _check_tag_policy(cfg, changes)
         return Plan(env, changes)
 
-    return _change(repo, opts, "set-image", plan, depth=1)
+    return change(repo, opts, "set-image", plan, depth=1)
 
 
 def promote(repo: RepoOptions, opts: CommitOptions, target: str, *, tag: str | None = None,
             images: Sequence[str] = (), from_env: str | None = None) -> ChangeResult:
     """Copy image entries (tag and digest) from TARGET's source environment."""
-    return _change(repo, opts, "promote", promote_planner(target, tag, images, from_env),
+    return change(repo, opts, "promote", promote_planner(target, tag, images, from_env),
                    depth=None)
 
 
@@ -210,7 +210,7 @@ def promote_planner(target: str, tag: str | None, images: Sequence[str],
 def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
              to: str | None = None) -> ChangeResult:
     """A new forward commit setting ENV back to its previous images, or to tag TO."""
-    return _change(repo, opts, "rollback", rollback_planner(environment, to), depth=None)
+    return change(repo, opts, "rollback", rollback_planner(environment, to), depth=None)
 
 
 def rollback_planner(environment: str, to: str | None) -> Planner:
@@ -301,7 +301,7 @@ def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
     """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change."""
-    return _change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
+    return change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
                    CommitOptions(dry_run=True), "promote",
                    promote_planner(target, None, (), source), depth=None)
 
@@ -353,8 +353,10 @@ def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Valida
 # --------------------------------------------------------------------------- the change loop
 
 
-def _change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
-            depth: int | None) -> ChangeResult:
+def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
+           depth: int | None = None) -> ChangeResult:
+    """Plan on the branch tip, edit, verify, commit and push; again on the new tip (after a
+    jittered pause) while the push is rejected because the branch moved."""
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     if is_url(repo.repo) and not repo.push and not opts.dry_run:
