@@ -25,12 +25,10 @@ from promoter.kustomize import (
     render,
     rendered_images,
 )
+from tests.layouts import DIGEST_A, DIGEST_B, write_layout
 
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
-
-DIGEST_A = "sha256:" + "a" * 64
-DIGEST_B = "sha256:" + "b" * 64
 
 BASE_MANIFESTS = f"""\
 apiVersion: apps/v1
@@ -87,14 +85,7 @@ spec:
 
 def write_overlay(root: Path, images: str = "", manifests: str = BASE_MANIFESTS) -> Path:
     """base/ with the manifests, overlays/staging/ pointing at it with an optional images: block."""
-    base = root / "base"
-    base.mkdir(parents=True)
-    (base / "manifests.yaml").write_text(manifests)
-    (base / "kustomization.yaml").write_text("resources:\n- manifests.yaml\n")
-    overlay = root / "overlays" / "staging"
-    overlay.mkdir(parents=True)
-    (overlay / "kustomization.yaml").write_text(f"resources:\n- ../../base\n{images}")
-    return overlay
+    return write_layout(root, manifests, f"resources:\n- ../../base\n{images}")
 
 
 def write_script(path: Path, body: str) -> Path:

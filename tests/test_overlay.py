@@ -11,13 +11,11 @@ from promoter.errors import RenderError, VerificationError
 from promoter.kustomization import ImageChange, ImageEntry
 from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified, target_name, verify_overlay
+from tests.layouts import DIGEST_A, DIGEST_B, write_layout
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
 WEB = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/web"
-DIGEST_A = "sha256:" + "a" * 64
-DIGEST_B = "sha256:" + "b" * 64
-
 MANIFESTS = f"""\
 apiVersion: apps/v1
 kind: Deployment
@@ -78,14 +76,7 @@ images:
 
 
 def make_overlay(root: Path, kustomization: str = STAGING) -> Path:
-    base = root / "base"
-    base.mkdir(parents=True)
-    (base / "manifests.yaml").write_text(MANIFESTS)
-    (base / "kustomization.yaml").write_text("resources:\n- manifests.yaml\n")
-    overlay = root / "overlays" / "staging"
-    overlay.mkdir(parents=True)
-    (overlay / "kustomization.yaml").write_text(kustomization)
-    return overlay
+    return write_layout(root, MANIFESTS, kustomization)
 
 
 @pytest.fixture
