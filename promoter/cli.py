@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
-from promoter.errors import ExitCode, PromoterError, UsageError, redact
+from promoter.errors import ExitCode, PromoterError, redact
 from promoter.history import SUBJECT_VERB, split_source
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 
@@ -437,21 +437,9 @@ def check_pipeline(
     skip_ci: SkipCi = False, debug: Debug = False,
 ) -> None:
     """Fail (exit 4) when a job can change a guarded environment without an approval upstream."""
-    from promoter.pipeline import check_pipeline as check
-
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
-
-    def action() -> Any:
-        file = Path(path)
-        if not file.is_file():
-            raise UsageError(f"CircleCI config {path} not found",
-                             hint="pass the path of the CircleCI config to check")
-        text = file.read_text(encoding="utf-8")
-        sources, where = promotion.pipeline_sources(c.repo)
-        report = check(text, sources, path=path)
-        return replace(report, checked=[f"environments from {where}", *report.checked])
-
-    _run(c, action, _show_pipeline, code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
+    _run(c, lambda: promotion.check_pipeline_file(c.repo, path), _show_pipeline,
+         code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
 
 
 def _show_pipeline(report: Any) -> None:

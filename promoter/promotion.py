@@ -57,6 +57,7 @@ from promoter.kustomization import (
 )
 from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified
+from promoter.pipeline import PipelineReport, check_pipeline
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,18 @@ def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
             "pass --repo GITOPS_URL to use the GitOps repository's promoter.yaml")
     where = cfg.path or f"the folders under {repo.repo}/overlays"
     return {e.name: e.source for e in cfg.environments}, f"{where} in {redact(repo.repo)}"
+
+
+def check_pipeline_file(repo: RepoOptions, path: str) -> PipelineReport:
+    """check-pipeline: lint the CircleCI config at `path` against the environments' sources."""
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"CircleCI config {path} not found",
+                         hint="pass the path of the CircleCI config to check")
+    text = file.read_text(encoding="utf-8")
+    sources, where = pipeline_sources(repo)
+    report = check_pipeline(text, sources, path=path)
+    return replace(report, checked=[f"environments from {where}", *report.checked])
 
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
