@@ -8,8 +8,9 @@ remote failure after retries; 8 (pr-status only) the pull request is still open.
 
 from __future__ import annotations
 
-import re
 from enum import IntEnum
+
+from promoter.sanitize import redact, strip_control
 
 
 class ExitCode(IntEnum):
@@ -22,12 +23,9 @@ class ExitCode(IntEnum):
     WAITING = 8  # pr-status: the promotion pull request is still open
 
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-
-
-def redact(text: str) -> str:
-    """Strip user:password@ from every URL in text."""
-    return _CREDENTIALS.sub(r"\g<scheme>", text)
+def _safe(text: str) -> str:
+    """No credentials and no terminal control sequences in anything promoter reports."""
+    return strip_control(redact(text))
 
 
 class PromoterError(Exception):
@@ -36,8 +34,8 @@ class PromoterError(Exception):
     exit_code: ExitCode = ExitCode.UNEXPECTED
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = redact(message)
-        self.hint = redact(hint) if hint else None
+        self.message = _safe(message)
+        self.hint = _safe(hint) if hint else None
         super().__init__(self.message)
 
     def __str__(self) -> str:

@@ -22,7 +22,8 @@ from git import Repo
 from git.cmd import Git
 from git.exc import InvalidGitRepositoryError, NoSuchPathError
 
-from promoter.errors import ContentError, GitError, PolicyError, PushRejected, UsageError, redact
+from promoter.errors import ContentError, GitError, PolicyError, PushRejected, UsageError
+from promoter.sanitize import redact
 
 __all__ = [
     "BOT_EMAIL",

@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from promoter.errors import ContentError, redact
+from promoter.errors import ContentError
 from promoter.gitrepo import CommitInfo, Workspace
 from promoter.kustomization import ImageEntry, read_images
+from promoter.sanitize import redact
 
 TRAILER_PREFIX = "Promoter-"
 ACTION = f"{TRAILER_PREFIX}Action"

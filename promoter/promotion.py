@@ -25,7 +25,6 @@ from promoter.errors import (
     PolicyError,
     PromoterError,
     UsageError,
-    redact,
 )
 from promoter.gitrepo import (
     CommitInfo,
@@ -58,6 +57,7 @@ from promoter.kustomization import (
 from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified
 from promoter.pipeline import PipelineReport, check_pipeline
+from promoter.sanitize import redact
 
 
 @dataclass(frozen=True)

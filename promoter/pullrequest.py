@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from promoter.config import Config, load_config
-from promoter.errors import ExitCode, GitError, PromoterError, PushRejected, UsageError, redact
+from promoter.errors import ExitCode, GitError, PromoterError, PushRejected, UsageError
 from promoter.forge import (
     GitHubProvider,
     ImageRow,
@@ -46,6 +46,7 @@ from promoter.promotion import (
     commit_edit,
     commit_message,
 )
+from promoter.sanitize import redact
 
 BRANCH_PREFIX = "promoter"
 BRANCH_LEAF = "promotion"

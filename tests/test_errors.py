@@ -1,4 +1,5 @@
-from promoter.errors import ExitCode, GitError, PolicyError, PromoterError, UsageError, redact
+from promoter.errors import ExitCode, GitError, PolicyError, PromoterError, UsageError
+from promoter.sanitize import redact
 
 
 def test_exit_codes_per_class() -> None:

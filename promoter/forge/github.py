@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from promoter.errors import ForgeError, UsageError, redact
+from promoter.errors import ForgeError, UsageError
 from promoter.forge.base import (
     PullRequest,
     PullRequestExists,
@@ -28,6 +28,7 @@ from promoter.forge.base import (
     Review,
     verdicts,
 )
+from promoter.sanitize import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
