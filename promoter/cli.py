@@ -24,9 +24,9 @@ from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
 from promoter.errors import ExitCode, PromoterError
-from promoter.history import SUBJECT_VERB, split_source
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 from promoter.sanitize import redact
+from promoter.trailers import SUBJECT_VERB, split_source
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"

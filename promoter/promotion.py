@@ -34,14 +34,7 @@ from promoter.gitrepo import (
     is_url,
     open_workspace,
 )
-from promoter.history import (
-    HistoryEntry,
-    ImageTrailer,
-    Record,
-    ci_metadata,
-    format_message,
-    parse_record,
-)
+from promoter.history import HistoryEntry
 from promoter.history import environment_history as _environment_history
 from promoter.kustomization import (
     FileEdit,
@@ -58,6 +51,7 @@ from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified
 from promoter.pipeline import PipelineReport, check_pipeline
 from promoter.sanitize import redact
+from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message, parse_record
 
 
 @dataclass(frozen=True)

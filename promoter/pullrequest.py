@@ -35,7 +35,6 @@ from promoter.forge import (
 )
 from promoter.forge.github import DEFAULT_API_URL, remote_host
 from promoter.gitrepo import Workspace, backoff_delays, is_url, open_workspace
-from promoter.history import split_source
 from promoter.kustomize import render
 from promoter.promotion import (
     ChangeResult,
@@ -47,6 +46,7 @@ from promoter.promotion import (
     commit_message,
 )
 from promoter.sanitize import redact
+from promoter.trailers import split_source
 
 BRANCH_PREFIX = "promoter"
 BRANCH_LEAF = "promotion"

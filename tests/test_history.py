@@ -1,5 +1,5 @@
-"""history: trailer messages (checked with the real git interpret-trailers) and reading them back
-from real repositories after merges, squash merges and rebase merges."""
+"""history: an environment's changes read back from real repositories after merges, squash merges
+and rebase merges."""
 
 from __future__ import annotations
 
@@ -10,24 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from promoter.gitrepo import open_workspace
-from promoter.history import (
-    HistoryEntry,
-    ImageTrailer,
-    Record,
-    ci_metadata,
-    environment_history,
-    environment_history_with_skipped,
-    format_message,
-    parse_record,
-    parse_records,
-    subject_for,
-    trailers,
-)
+from promoter.history import HistoryEntry, environment_history, environment_history_with_skipped
 from promoter.kustomization import read_images
+from promoter.trailers import ImageTrailer, Record, format_message
+from tests.test_trailers import squash_message
 
 STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
@@ -61,169 +49,6 @@ FULL = Record(
     workflow_id="6f1c0e1a-2b3c-4d5e-8f90-123456789abc",
     triggered_by="alice",
 )
-
-
-# --- writing ------------------------------------------------------------------------------
-
-
-def test_subjects() -> None:
-    assert subject_for(staging("abc1234")) == "deploy(staging): web abc1234"
-    assert subject_for(FULL) == (
-        "promote(production): web abc1234, ghcr.io/org/api sha256:0123456789ab"
-    )
-    rollback = Record("rollback", "production", (ImageTrailer("web", "v1", DIGEST),))
-    assert subject_for(rollback) == "rollback(production): web v1@sha256:0123456789ab"
-
-
-def test_format_message_layout() -> None:
-    assert format_message(FULL) == (
-        "promote(production): web abc1234, ghcr.io/org/api sha256:0123456789ab\n"
-        "\n"
-        f"Promote web abc1234, ghcr.io/org/api sha256:0123456789ab to production from "
-        f"staging@{'f' * 40}.\n"
-        "\n"
-        "Promoter-Action: promote\n"
-        "Promoter-Environment: production\n"
-        "Promoter-Image: web=abc1234\n"
-        f"Promoter-Image: ghcr.io/org/api@{DIGEST}\n"
-        f"Promoter-Source: staging@{'f' * 40}\n"
-        "Promoter-Build-URL: https://circleci.com/gh/org/app/77\n"
-        "Promoter-Workflow-ID: 6f1c0e1a-2b3c-4d5e-8f90-123456789abc\n"
-        "Promoter-Triggered-By: alice\n"
-    )
-
-
-def test_format_message_options() -> None:
-    message = format_message(staging("v2"), body="Why: hotfix.\n", skip_ci=True,
-                             subject="custom subject")
-    assert message.startswith("custom subject [skip ci]\n\nWhy: hotfix.\n\nPromoter-Action: ")
-    again = format_message(staging("v2"), skip_ci=True, subject="already [skip ci]")
-    assert again.splitlines()[0] == "already [skip ci]"
-    assert format_message(staging("v2")).splitlines()[2] == "Set web to v2 in staging."
-    assert "Promoter-Source" not in format_message(staging("v2"))
-
-
-def test_format_message_keeps_trailers_on_one_line_and_redacts_urls() -> None:
-    record = staging("v2", build_url="https://user:token@ci.example.com/1",
-                     triggered_by="line\nbreak")
-    lines = format_message(record).splitlines()
-    assert "Promoter-Build-URL: https://ci.example.com/1" in lines
-    assert "Promoter-Triggered-By: line break" in lines
-
-
-def test_git_interpret_trailers_reads_every_trailer(tmp_path: Path) -> None:
-    message = format_message(FULL, body="Note: a body line with a colon.\nSecond line.")
-    expected = [f"{key}: {value}" for key, value in trailers(FULL)]
-    assert interpret_trailers(message, tmp_path) == expected
-    assert len(expected) == 8
-
-
-names = st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,10}[a-z0-9])?(:[0-9]{2,5})?(/[a-z0-9_-]{1,8}){0,2}",
-                      fullmatch=True)
-tags = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
-digests = st.from_regex(r"sha256:[0-9a-f]{64}", fullmatch=True)
-words = st.from_regex(r"[A-Za-z0-9_.:/-]{1,30}", fullmatch=True)
-images = st.builds(ImageTrailer, names, st.none() | tags, st.none() | digests).filter(
-    lambda image: bool(image.tag or image.digest)
-)
-records = st.builds(
-    Record,
-    action=st.sampled_from(["set-image", "promote", "rollback"]),
-    environment=st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True),
-    images=st.lists(images, min_size=1, max_size=3).map(tuple),
-    source=st.none() | words,
-    build_url=st.none() | words.map(lambda path: f"https://ci.example.com/{path}"),
-    workflow_id=st.none() | words,
-    triggered_by=st.none() | words,
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(record=records)
-def test_parse_record_round_trips(record: Record) -> None:
-    assert parse_record(format_message(record)) == record
-
-
-@settings(max_examples=15, deadline=None)
-@given(record=records)
-def test_git_reads_generated_trailers(record: Record, tmp_path_factory: pytest.TempPathFactory
-                                      ) -> None:
-    cwd = tmp_path_factory.getbasetemp()
-    expected = [f"{key}: {value}" for key, value in trailers(record)]
-    assert interpret_trailers(format_message(record), cwd) == expected
-
-
-# --- reading messages ---------------------------------------------------------------------
-
-
-def squash_message(*records: Record, indent: str = "") -> str:
-    """GitHub's default squash message for a pull request of several commits."""
-    parts = ["Deploy web and api (#42)", ""]
-    for record in records:
-        for line in format_message(record).rstrip("\n").splitlines():
-            parts.append(f"{indent}* {line}" if not parts[-1] and line == subject_for(record)
-                         else f"{indent}{line}" if line else "")
-        parts.append("")
-    parts += ["---------", "", "Co-authored-by: Bob <bob@example.com>"]
-    return "\n".join(parts) + "\n"
-
-
-@pytest.mark.parametrize("indent", ["", "    "])
-def test_parse_records_in_a_squash_message(indent: str) -> None:
-    first, second = staging("v2", build_url="https://ci/1"), staging("v3", workflow_id="w-2")
-    third = Record("set-image", "qa", (ImageTrailer("api", None, DIGEST),))
-    message = squash_message(first, second, third, indent=indent)
-    assert f"{indent}* deploy(staging): web v2" in message.splitlines()
-    assert parse_records(message) == [first, second, third]
-    assert parse_record(message) == third
-
-
-def test_parse_records_is_lenient_and_strict_where_it_matters() -> None:
-    message = (
-        "subject\n\n"
-        "Promoter-Environment: orphan (before any action, ignored)\n"
-        "promoter-action: rollback\n"
-        "PROMOTER-ENVIRONMENT:   production  \n"
-        "Promoter-Image: web\n"  # no tag or digest: ignored
-        "Promoter-Image: registry.example.com:5000/team/web=1.2.3@" + DIGEST + "\n"
-        "Promoter-Action: set-image\n"  # no environment: not a record
-        "Promoter-Image: web=v9\n"
-    )
-    assert parse_records(message) == [
-        Record("rollback", "production",
-               (ImageTrailer("registry.example.com:5000/team/web", "1.2.3", DIGEST),))
-    ]
-    assert parse_record("plain commit\n\nSigned-off-by: A <a@example.com>\n") is None
-
-
-@pytest.mark.parametrize(
-    ("value", "image"),
-    [
-        ("web=v1", ImageTrailer("web", "v1", None)),
-        (f"web@{DIGEST}", ImageTrailer("web", None, DIGEST)),
-        (f"ghcr.io/o/web=v1@{DIGEST}", ImageTrailer("ghcr.io/o/web", "v1", DIGEST)),
-        ("web", None),
-        ("=v1", None),
-        ("web=", None),
-        ("web=v 1", None),
-    ],
-)
-def test_image_trailer_parse(value: str, image: ImageTrailer | None) -> None:
-    assert ImageTrailer.parse(value) == image
-
-
-def test_ci_metadata() -> None:
-    circle = {"CIRCLE_BUILD_URL": "https://circleci.com/gh/o/r/5", "CIRCLE_WORKFLOW_ID": "wf",
-              "CIRCLE_USERNAME": "alice", "GITHUB_RUN_ID": "9"}
-    assert ci_metadata(circle) == {"build_url": "https://circleci.com/gh/o/r/5",
-                                   "workflow_id": "wf", "triggered_by": "alice"}
-    github = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r",
-              "GITHUB_RUN_ID": "9", "GITHUB_ACTOR": "bob"}
-    assert ci_metadata(github) == {"build_url": "https://github.com/o/r/actions/runs/9",
-                                   "workflow_id": "9", "triggered_by": "bob"}
-    assert ci_metadata({"CIRCLE_USERNAME": "", "HOME": "/root"}) == {}
-    record = staging("v1", **ci_metadata(circle))
-    assert record.triggered_by == "alice"
 
 
 def test_history_entry_json() -> None:

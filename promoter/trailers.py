@@ -1,0 +1,240 @@
+"""Commit messages with machine-readable Promoter-* trailers: writing them, and reading them back.
+
+A promoter commit message looks like:
+
+    deploy(staging): web abc1234
+
+    Set web to abc1234 in staging.
+
+    Promoter-Action: set-image
+    Promoter-Environment: staging
+    Promoter-Image: web=abc1234
+
+Reading is lenient: Promoter-* lines are found anywhere in a message (GitHub squash merges
+concatenate several commit messages, as `* subject` bullets, sometimes indented), and every
+Promoter-Action line starts a new record. Pure text: no git, no files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from promoter.sanitize import redact
+
+TRAILER_PREFIX = "Promoter-"
+ACTION = f"{TRAILER_PREFIX}Action"
+ENVIRONMENT = f"{TRAILER_PREFIX}Environment"
+IMAGE = f"{TRAILER_PREFIX}Image"
+SOURCE = f"{TRAILER_PREFIX}Source"
+BUILD_URL = f"{TRAILER_PREFIX}Build-URL"
+WORKFLOW_ID = f"{TRAILER_PREFIX}Workflow-ID"
+TRIGGERED_BY = f"{TRAILER_PREFIX}Triggered-By"
+
+MANUAL = "manual"  # the action of a change without a promoter record
+SKIP_CI = "[skip ci]"
+SUBJECT_VERB = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}
+_TRAILER_LINE = re.compile(
+    rf"^\s*(?:[*-]\s+)?(?P<key>{TRAILER_PREFIX}[A-Za-z-]+)\s*:\s*(?P<value>.*?)\s*$",
+    re.IGNORECASE,
+)
+_SHORT_DIGEST = 12
+
+
+@dataclass(frozen=True)
+class ImageTrailer:
+    """One image as written in a Promoter-Image trailer: NAME=TAG[@DIGEST] or NAME@DIGEST."""
+
+    name: str
+    tag: str | None = None
+    digest: str | None = None
+
+    def format(self) -> str:
+        text = self.name
+        if self.tag:
+            text += f"={self.tag}"
+        if self.digest:
+            text += f"@{self.digest}"
+        return text
+
+    @classmethod
+    def parse(cls, value: str) -> ImageTrailer | None:
+        """The image in a trailer value, or None when the value is malformed."""
+        text = value.strip()
+        if not text or any(char.isspace() for char in text):
+            return None
+        name, equals, rest = text.partition("=")
+        if not equals:
+            name, _, digest = text.partition("@")
+            return cls(name, None, digest) if name and digest else None
+        tag, _, digest = rest.partition("@")
+        if not name or (not tag and not digest):
+            return None
+        return cls(name, tag or None, digest or None)
+
+    def version(self) -> str:
+        """`tag`, `tag@sha256:0123456789ab` or `sha256:0123456789ab` (digests shortened)."""
+        digest = _short_digest(self.digest) if self.digest else None
+        if self.tag and digest:
+            return f"{self.tag}@{digest}"
+        return self.tag or digest or ""
+
+    def short(self) -> str:
+        """Human form for subjects: `web abc1234`, `web sha256:0123456789ab`."""
+        return f"{self.name} {self.version()}".rstrip()
+
+
+def _short_digest(digest: str) -> str:
+    algorithm, colon, hex_part = digest.partition(":")
+    if not colon:
+        return digest[:_SHORT_DIGEST]
+    return f"{algorithm}:{hex_part[:_SHORT_DIGEST]}"
+
+
+@dataclass(frozen=True)
+class Record:
+    action: str  # "set-image" | "promote" | "rollback"; "manual" in history (no record)
+    environment: str
+    images: tuple[ImageTrailer, ...]
+    source: str | None = None  # "staging@<sha>" for promotions
+    build_url: str | None = None
+    workflow_id: str | None = None
+    triggered_by: str | None = None
+
+
+def split_source(source: str | None) -> tuple[str | None, str | None]:
+    """A Promoter-Source value "staging@SHA" -> ("staging", "SHA")."""
+    if source and "@" in source:
+        env, commit = source.split("@", 1)
+        return env, commit
+    return source, None
+
+
+def subject_for(record: Record) -> str:
+    """`deploy(ENV): web abc1234`, `promote(ENV): ...`, `rollback(ENV): ...`."""
+    verb = SUBJECT_VERB.get(record.action, record.action)
+    images = ", ".join(image.short() for image in record.images)
+    subject = f"{verb}({record.environment})"
+    return f"{subject}: {images}" if images else subject
+
+
+def _default_body(record: Record) -> str:
+    images = " and ".join(f"{image.name} to {image.version()}" for image in record.images)
+    listed = ", ".join(image.short() for image in record.images)
+    if record.action == "set-image":
+        return f"Set {images} in {record.environment}."
+    if record.action == "promote":
+        origin = f" from {record.source}" if record.source else ""
+        return f"Promote {listed} to {record.environment}{origin}."
+    if record.action == "rollback":
+        return f"Roll {record.environment} back to {listed}."
+    return f"{record.action} in {record.environment}: {listed}."
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def trailers(record: Record) -> list[tuple[str, str]]:
+    """The (key, value) trailer pairs of record, in their written order."""
+    pairs = [(ACTION, record.action), (ENVIRONMENT, record.environment)]
+    pairs += [(IMAGE, image.format()) for image in record.images]
+    optional = [
+        (SOURCE, record.source),
+        (BUILD_URL, redact(record.build_url) if record.build_url else None),
+        (WORKFLOW_ID, record.workflow_id),
+        (TRIGGERED_BY, record.triggered_by),
+    ]
+    pairs += [(key, value) for key, value in optional if value]
+    return [(key, _one_line(value)) for key, value in pairs]
+
+
+def format_message(
+    record: Record,
+    *,
+    body: str | None = None,
+    skip_ci: bool = False,
+    subject: str | None = None,
+) -> str:
+    """Subject, blank line, body, blank line, Promoter-* trailers.
+
+    The trailers form the last paragraph, so `git interpret-trailers --parse` reads them all.
+    """
+    first = _one_line(subject if subject is not None else subject_for(record))
+    if skip_ci and SKIP_CI not in first:
+        first = f"{first} {SKIP_CI}"
+    text = (body if body is not None else _default_body(record)).strip()
+    block = "\n".join(f"{key}: {value}" for key, value in trailers(record))
+    parts = [first, text, block] if text else [first, block]
+    return "\n\n".join(parts) + "\n"
+
+
+def ci_metadata(environ: Mapping[str, str]) -> dict[str, str]:
+    """Record fields (build_url, workflow_id, triggered_by) from CircleCI, else GitHub Actions."""
+    circle = {
+        "build_url": environ.get("CIRCLE_BUILD_URL", ""),
+        "workflow_id": environ.get("CIRCLE_WORKFLOW_ID", ""),
+        "triggered_by": environ.get("CIRCLE_USERNAME", ""),
+    }
+    if any(circle.values()):
+        return {key: value for key, value in circle.items() if value}
+    return _github_metadata(environ)
+
+
+def _github_metadata(environ: Mapping[str, str]) -> dict[str, str]:
+    run_id = environ.get("GITHUB_RUN_ID", "")
+    server, repository = environ.get("GITHUB_SERVER_URL", ""), environ.get("GITHUB_REPOSITORY", "")
+    found = {
+        "build_url": f"{server}/{repository}/actions/runs/{run_id}"
+        if run_id and server and repository else "",
+        "workflow_id": run_id,
+        "triggered_by": environ.get("GITHUB_ACTOR", ""),
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def parse_records(message: str) -> list[Record]:
+    """Every record in message, in message order; each Promoter-Action line starts one."""
+    groups: list[list[tuple[str, str]]] = []
+    for line in message.splitlines():
+        match = _TRAILER_LINE.match(line)
+        if not match:
+            continue
+        key, value = match["key"].lower(), match["value"]
+        if key == ACTION.lower():
+            groups.append([])
+        if groups:
+            groups[-1].append((key, value))
+    records = (_record(group) for group in groups)
+    return [record for record in records if record is not None]
+
+
+def parse_record(message: str) -> Record | None:
+    """The last record in message, or None."""
+    records = parse_records(message)
+    return records[-1] if records else None
+
+
+def _record(pairs: list[tuple[str, str]]) -> Record | None:
+    first: dict[str, str] = {}
+    images: list[ImageTrailer] = []
+    for key, value in pairs:
+        if key == IMAGE.lower():
+            image = ImageTrailer.parse(value)
+            if image is not None:
+                images.append(image)
+        elif value:
+            first.setdefault(key, value)
+    action, environment = first.get(ACTION.lower()), first.get(ENVIRONMENT.lower())
+    if not action or not environment:
+        return None
+    return Record(
+        action=action,
+        environment=environment,
+        images=tuple(images),
+        source=first.get(SOURCE.lower()),
+        build_url=first.get(BUILD_URL.lower()),
+        workflow_id=first.get(WORKFLOW_ID.lower()),
+        triggered_by=first.get(TRIGGERED_BY.lower()),
+    )
