@@ -20,7 +20,7 @@ from promoter.errors import GitError
 from promoter.gitrepo import Workspace, open_workspace
 from promoter.history import environment_history
 from promoter.kustomization import read_images
-from promoter.promotion import _find_in_history, _previous_state
+from promoter.promotion.versions import find_in_history, previous_state
 
 STAGING = "overlays/staging/kustomization.yaml"
 OTHER = "overlays/production/kustomization.yaml"
@@ -230,7 +230,7 @@ def test_finding_the_oldest_tag_fetches_once(
     with open_workspace(remote.as_uri()) as ws:
         first = ws.path_commits(STAGING)[-1]
         start_tracing(trace, monkeypatch)
-        commit, hits = _find_in_history(ws, STAGING, "v1", (), "staging")
+        commit, hits = find_in_history(ws, STAGING, "v1", (), "staging")
         assert fetches(trace) == 1
     assert (commit, [hit.new_tag for hit in hits]) == (first, ["v1"])
 
@@ -241,7 +241,7 @@ def test_stepping_back_fetches_once(
     with open_workspace(remote.as_uri()) as ws:
         current = read_images(ws.file_at("HEAD", STAGING) or "")
         start_tracing(trace, monkeypatch)
-        previous = _previous_state(ws, STAGING, current, "staging")
+        previous = previous_state(ws, STAGING, current, "staging")
         assert fetches(trace) == 1
     [tag] = [entry.new_tag for entry in previous]
     assert tag != f"v{VERSIONS}"

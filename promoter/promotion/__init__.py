@@ -1,0 +1,51 @@
+"""The use cases behind the CLI: set-image, promote, rollback (changes), and status, diff, history,
+validate (queries). Modules: options (what a change is given), results (what it produces),
+versions (an overlay now and in the past), planners (what each command changes), change (the
+edit-verify-commit-push loop), queries (read-only commands)."""
+
+from promoter.promotion.change import apply_plan, change, commit_edit, commit_message
+from promoter.promotion.options import CommitOptions, RepoOptions
+from promoter.promotion.pipeline_sources import check_pipeline_file, pipeline_sources
+from promoter.promotion.planners import (
+    promote,
+    promote_planner,
+    rollback,
+    rollback_planner,
+    set_image,
+)
+from promoter.promotion.queries import (
+    EnvironmentStatus,
+    Validation,
+    diff,
+    history,
+    status,
+    validate,
+)
+from promoter.promotion.results import ChangeResult, ImageDelta, Plan, Planner, deltas
+
+__all__ = [
+    "ChangeResult",
+    "CommitOptions",
+    "EnvironmentStatus",
+    "ImageDelta",
+    "Plan",
+    "Planner",
+    "RepoOptions",
+    "Validation",
+    "apply_plan",
+    "change",
+    "check_pipeline_file",
+    "commit_edit",
+    "commit_message",
+    "deltas",
+    "diff",
+    "history",
+    "pipeline_sources",
+    "promote",
+    "promote_planner",
+    "rollback",
+    "rollback_planner",
+    "set_image",
+    "status",
+    "validate",
+]

@@ -1,0 +1,128 @@
+"""The planners: what set-image, promote and rollback change, decided on the branch's current tip
+(and again on the new tip after a rejected push), and the policy checks they apply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from promoter.config import Config, Environment
+from promoter.errors import PolicyError, UsageError
+from promoter.gitrepo import Workspace
+from promoter.kustomization import ImageChange, ImageEntry, find_entry, parse_image_arg
+from promoter.promotion.change import change
+from promoter.promotion.options import CommitOptions, RepoOptions
+from promoter.promotion.results import ChangeResult, Plan, Planner
+from promoter.promotion.versions import (
+    current_state,
+    find_in_history,
+    kustomization_rel,
+    previous_state,
+    read_entries,
+    select,
+)
+
+
+def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
+              images: Sequence[str]) -> ChangeResult:
+    """Write IMAGE=TAG (and the other kustomize forms) into an environment without a source."""
+    if not images:
+        raise UsageError("set-image needs at least one IMAGE=TAG argument")
+    changes = tuple(parse_image_arg(arg) for arg in images)
+    names = [c.name for c in changes]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UsageError(f"image {', '.join(repeated)} is given more than once",
+                         hint="give each image once")
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env = cfg.environment(environment)
+        if env.source is not None:
+            raise PolicyError(
+                f"{env.name} receives images only from {env.source}: set-image cannot change it",
+                hint=f"use promote: promoter promote {env.name} --tag TAG",
+            )
+        _check_tag_policy(cfg, changes)
+        return Plan(env, changes)
+
+    return change(repo, opts, "set-image", plan, depth=1)
+
+
+def promote(repo: RepoOptions, opts: CommitOptions, target: str, *, tag: str | None = None,
+            images: Sequence[str] = (), from_env: str | None = None) -> ChangeResult:
+    """Copy image entries (tag and digest) from TARGET's source environment."""
+    return change(repo, opts, "promote", promote_planner(target, tag, images, from_env),
+                   depth=None)
+
+
+def promote_planner(target: str, tag: str | None, images: Sequence[str],
+                    from_env: str | None) -> Planner:
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env, source = _source_of(cfg, target, from_env)
+        rel = kustomization_rel(ws, source)
+        if tag is None:
+            at, entries = current_state(ws, rel)
+            entries = select(entries, images, source.name)
+        else:
+            at, entries = find_in_history(ws, rel, tag, images, source.name)
+        current = read_entries(ws, kustomization_rel(ws, env))
+        changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
+        if not changes:
+            raise PolicyError(f"{source.name} has no image tag or digest to promote to {env.name}")
+        return Plan(env, changes, source=f"{source.name}@{at}")
+
+    return plan
+
+
+def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
+             to: str | None = None) -> ChangeResult:
+    """A new forward commit setting ENV back to its previous images, or to tag TO."""
+    return change(repo, opts, "rollback", rollback_planner(environment, to), depth=None)
+
+
+def rollback_planner(environment: str, to: str | None) -> Planner:
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        env = cfg.environment(environment)
+        rel = kustomization_rel(ws, env)
+        current = read_entries(ws, rel)
+        if to is not None:
+            _, entries = find_in_history(ws, rel, to, (), env.name)
+        else:
+            entries = previous_state(ws, rel, current, env.name)
+        changes = tuple(ImageChange(e.name, new_tag=e.new_tag, digest=e.digest) for e in entries)
+        return Plan(env, changes)
+
+    return plan
+
+
+def _check_tag_policy(cfg: Config, changes: Sequence[ImageChange]) -> None:
+    pattern = cfg.tag_regex
+    for wanted in changes:
+        if wanted.new_tag is not None and not pattern.search(wanted.new_tag):
+            raise PolicyError(
+                f"tag {wanted.new_tag!r} for {wanted.name} does not match tag_pattern "
+                f"{cfg.tag_pattern!r}",
+                hint="deploy an image tagged with the commit hash, or change tag_pattern in "
+                "promoter.yaml",
+            )
+
+
+def _source_of(cfg: Config, target: str, from_env: str | None) -> tuple[Environment, Environment]:
+    env = cfg.environment(target)
+    if env.source is None:
+        raise PolicyError(
+            f"{env.name} has no source environment to promote from",
+            hint=f"use set-image for {env.name}, or give it 'from:' in promoter.yaml",
+        )
+    if from_env is not None and from_env != env.source:
+        cfg.environment(from_env)
+        raise PolicyError(
+            f"{env.name} receives images only from {env.source}, not from {from_env}",
+            hint=f"drop --from, or promote {from_env}'s images through {env.source} first",
+        )
+    return env, cfg.environment(env.source)
+
+
+def _copy_change(entry: ImageEntry, target: Sequence[ImageEntry]) -> ImageChange:
+    """Tag and digest travel; newName travels only when the target has no entry yet."""
+    new_name = entry.new_name if find_entry(target, entry.name) is None else None
+    return ImageChange(entry.name, new_name=new_name, new_tag=entry.new_tag, digest=entry.digest)
