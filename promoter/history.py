@@ -4,6 +4,16 @@ An environment's history is read from the content of its kustomization file at e
 like `promote --tag` and `rollback` read it; the Promoter-* trailers (promoter.trailers) only add
 the metadata (action, source, build URL). So a squash merge, a rewritten message or a hand edit
 is listed with what the commit actually deploys.
+
+The images of an entry are those whose (tag, digest) the commit changed compared with every
+parent, so a merge that takes one side's content adds nothing (the commit that made that content
+is listed), and commits that leave the images as they were (comments, reformatting, no-op
+merges) are not listed. A version that cannot be read (invalid YAML, not UTF-8) is skipped and
+counted; the next readable version is compared with the last readable one before it. The commit
+that creates the file (the initial layout) is listed only when it carries a promoter record for
+the environment. The action and metadata come from the commit's Promoter-* trailers for the
+environment (see _pick); a commit without such a record (a hand edit, a squash whose message was
+rewritten) is listed with action "manual". Removing an image is not listed.
 """
 
 from __future__ import annotations
@@ -121,22 +131,10 @@ def environment_history_with_skipped(
     path: str,
     limit: int | None = None,
 ) -> tuple[list[HistoryEntry], int]:
-    """History entries newest first, and how many versions of the file could not be read.
-
-    path is the environment's kustomization file, relative to the repository root. The images
-    of an entry come from the file's content: those whose (tag, digest) the commit changed
-    compared with every parent, so a merge that takes one side's content adds nothing (the
-    commit that made that content is listed), and commits that leave the images as they were
-    (comments, reformatting, no-op merges) are not listed. A version that cannot be read
-    (invalid YAML, not UTF-8) is skipped and counted; the next readable version is compared
-    with the last readable one before it. The commit that creates the file (the initial layout)
-    is listed only when it carries a promoter record for environment.
-
-    The action and metadata come from the commit's Promoter-* trailers for environment; see
-    _pick. A commit without such a record (a hand edit, a squash whose message was rewritten)
-    is listed with action "manual". Removing an image is not listed. Only versions up to the
-    limit-th entry are read, so skipped counts those.
-    """
+    """History entries newest first, and how many versions of the file could not be read
+    (path: the environment's kustomization file, relative to the repository root). Only
+    versions up to the limit-th entry are read, so skipped counts those. See the module
+    docstring for what makes an entry."""
     if limit is not None and limit <= 0:
         return [], 0
     ws.prefetch(path)
