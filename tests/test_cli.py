@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from promoter import __version__, promotion
+from promoter import __version__, promotion, pullrequest
 from promoter.cli import app
 from promoter.errors import (
     ConfigError,
@@ -35,25 +35,9 @@ SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
 STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
 WIDE = {"COLUMNS": "250"}  # help text is wrapped to the terminal width
-
-COMMON_VARS = ("PROMOTER_REPO", "PROMOTER_BRANCH", "PROMOTER_CONFIG", "PROMOTER_PUSH",
-               "PROMOTER_JSON", "PROMOTER_DRY_RUN", "PROMOTER_MESSAGE", "PROMOTER_SKIP_CI",
-               "PROMOTER_DEBUG")
-HELP_VARS: dict[str, tuple[str, ...]] = {
-    "set-image": (*COMMON_VARS, "PROMOTER_MAX_ATTEMPTS"),
-    "promote": (*COMMON_VARS, "PROMOTER_MAX_ATTEMPTS", "PROMOTER_TAG", "PROMOTER_IMAGE",
-                "PROMOTER_FROM", "PROMOTER_PR"),
-    "rollback": (*COMMON_VARS, "PROMOTER_MAX_ATTEMPTS", "PROMOTER_TO", "PROMOTER_PR"),
-    "status": COMMON_VARS,
-    "diff": COMMON_VARS,
-    "history": (*COMMON_VARS, "PROMOTER_LIMIT"),
-    "validate": COMMON_VARS,
-    "check-pipeline": COMMON_VARS,
-    "pr-status": (*COMMON_VARS, "PROMOTER_PR_NUMBER", "PROMOTER_WAIT", "PROMOTER_TIMEOUT",
-                  "PROMOTER_INTERVAL", "PROMOTER_MERGE", "PROMOTER_MERGE_METHOD"),
-    "demo": ("PROMOTER_YES", "PROMOTER_DEMO_SOURCE", "PROMOTER_DEMO_WORKDIR", "PROMOTER_JSON",
-             "PROMOTER_DEBUG"),
-}
+COMMANDS = ("set-image", "promote", "rollback", "status", "diff", "history", "validate",
+            "check-pipeline", "pr-status", "demo")
+READ_ONLY = ("status", "diff", "history", "validate", "check-pipeline", "pr-status")
 
 
 def invoke(*args: str, env: Mapping[str, str] | None = None) -> Result:
@@ -97,20 +81,11 @@ def gitops(template: Path, tmp_path: Path) -> GitOps:
 # --------------------------------------------------------------------------- help and version
 
 
-@pytest.mark.parametrize("command", sorted(HELP_VARS))
-def test_every_command_help_names_its_env_vars(command: str) -> None:
-    result = invoke(command, "--help", env=WIDE)
-    assert result.exit_code == 0, result.stderr
-    assert f"promoter {command}" in result.stdout
-    missing = [var for var in HELP_VARS[command] if var not in result.stdout]
-    assert missing == []
-
-
 def test_root_help_lists_every_command() -> None:
     result = invoke("--help", env=WIDE)
     assert result.exit_code == 0
     listed = {line.strip("│ ").split(" ", 1)[0] for line in result.stdout.splitlines()}
-    assert set(HELP_VARS) <= listed
+    assert set(COMMANDS) <= listed
 
 
 def test_no_arguments_shows_help() -> None:
@@ -345,17 +320,6 @@ def test_interrupt_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_skip_ci_help_shows_the_marker() -> None:  # 1
-    result = invoke("set-image", "--help", env=WIDE)
-    assert "Add [skip ci] to the commit subject" in result.stdout
-
-
-def test_branch_and_config_help_show_their_defaults() -> None:  # 1
-    text = " ".join(invoke("status", "--help", env=WIDE).stdout.split())
-    assert "remote default / current branch" in text
-    assert "promoter.yaml, else overlays/*" in text
-
-
 def test_root_help_lists_the_exit_codes() -> None:  # 2
     text = " ".join(invoke("--help", env=WIDE).stdout.split())
     assert "3 refused by policy" in text
@@ -371,3 +335,118 @@ def test_check_pipeline_reads_promoter_yaml_from_a_repo_url(gitops: GitOps) -> N
     config = str(PROJECT / ".circleci" / "config.yml")
     result = invoke("check-pipeline", config, "--repo", gitops.url)
     assert result.exit_code == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- options per command
+
+
+READ_ONLY_ARGS = {"status": (), "diff": ("staging", "production"), "history": ("staging",),
+                  "validate": (), "check-pipeline": (), "pr-status": ("production",)}
+COMMIT_FLAGS = (("--push",), ("--no-push",), ("--message", "why"), ("-m", "why"), ("--skip-ci",),
+                ("--max-attempts", "3"))
+
+
+@pytest.mark.parametrize("flag", COMMIT_FLAGS, ids=lambda flag: flag[0])
+@pytest.mark.parametrize("command", READ_ONLY)
+def test_read_only_commands_refuse_the_commit_options(command: str, flag: tuple[str, ...]) -> None:
+    result = invoke(command, *READ_ONLY_ARGS[command], *flag)
+    assert result.exit_code == 2
+    assert f"No such option: {flag[0]}" in result.stderr
+    as_json = invoke(command, *READ_ONLY_ARGS[command], *flag, "--json")
+    assert as_json.exit_code == 2
+    error = json.loads(as_json.stdout)["error"]
+    assert (error["exit_code"], error["type"]) == (2, "NoSuchOption")
+    assert flag[0] in error["message"]
+
+
+@pytest.mark.parametrize("command", [c for c in READ_ONLY if c != "pr-status"])
+def test_dry_run_is_an_option_of_changing_commands_only(command: str) -> None:
+    result = invoke(command, *READ_ONLY_ARGS[command], "--dry-run")
+    assert result.exit_code == 2
+    assert "No such option: --dry-run" in result.stderr
+
+
+def test_demo_takes_only_its_own_options_and_the_output_ones() -> None:
+    result = invoke("demo", "--repo", ".")
+    assert result.exit_code == 2
+    assert "No such option: --repo" in result.stderr
+
+
+def test_commit_variables_are_ignored_by_read_only_commands(gitops: GitOps) -> None:
+    """One set of PROMOTER_* variables serves every step of a pipeline."""
+    env = {"PROMOTER_REPO": gitops.url, "PROMOTER_PUSH": "false", "PROMOTER_DRY_RUN": "1",
+           "PROMOTER_MESSAGE": "why", "PROMOTER_SKIP_CI": "1", "PROMOTER_MAX_ATTEMPTS": "0",
+           "PROMOTER_JSON": "1"}
+    doc = ok_json(invoke("status", env=env))
+    assert [e["name"] for e in doc["environments"]] == ["staging", "production"]
+    assert ok_json(invoke("history", "staging", env=env))["environment"] == "staging"
+
+
+def test_change_commands_receive_the_built_option_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def set_image(repo: promotion.RepoOptions, commit: promotion.CommitOptions, env: str,
+                  images: list[str]) -> Any:
+        seen.update(repo=repo, commit=commit, env=env, images=images)
+        raise UsageError("stop here")
+
+    monkeypatch.setattr(promotion, "set_image", set_image)
+    result = invoke("set-image", "staging", "web=v1", "web2=v2", "--repo", "/tmp/x", "--branch",
+                    "b", "--config", "c.yaml", "--no-push", "--dry-run", "-m", "why",
+                    "--skip-ci", "--max-attempts", "3", env={"CIRCLE_BUILD_URL": "u"})
+    assert result.exit_code == 2
+    assert seen["repo"] == promotion.RepoOptions("/tmp/x", "b", "c.yaml", push=False)
+    commit = seen["commit"]
+    assert (commit.dry_run, commit.message, commit.skip_ci, commit.max_attempts) == (
+        True, "why", True, 3)
+    assert commit.environ["CIRCLE_BUILD_URL"] == "u"
+    assert (seen["env"], seen["images"]) == ("staging", ["web=v1", "web2=v2"])
+
+
+def test_pr_status_passes_dry_run_and_merge_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def pr_status(repo: promotion.RepoOptions, environment: str, **kwargs: Any) -> Any:
+        seen.update(repo=repo, environment=environment, **kwargs)
+        raise UsageError("stop here")
+
+    monkeypatch.setattr(pullrequest, "pr_status", pr_status)
+    result = invoke("pr-status", "production", "--merge", "--dry-run", "--number", "7",
+                    env={"PROMOTER_MERGE_METHOD": "squash"})
+    assert result.exit_code == 2
+    options = seen["options"]
+    assert (options.merge, options.dry_run, options.method) == (True, True, "squash")
+    assert (seen["environment"], seen["number"], seen["repo"]) == (
+        "production", 7, promotion.RepoOptions())
+
+
+# --------------------------------------------------------------------------- shell completion
+
+
+def test_show_completion_prints_the_bash_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    result = invoke("--show-completion", "bash")
+    assert result.exit_code == 0, result.stderr
+    assert "_PROMOTER_COMPLETE=complete_bash" in result.stdout
+    assert "complete -o default -F _promoter_completion promoter" in result.stdout
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("promoter set", "set-image"),
+    ("promoter status --b", "--branch"),
+    ("promoter set-image staging web=v1 --max", "--max-attempts"),
+])
+def test_completion_completes_commands_and_options(words: str, expected: str) -> None:
+    env = {"_PROMOTER_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
+    result = invoke(env=env)
+    assert result.exit_code == 0, result.stderr
+    assert expected in result.stdout.split()
+
+
+def test_completion_offers_no_commit_options_to_read_only_commands() -> None:
+    env = {"_PROMOTER_COMPLETE": "complete_bash", "COMP_WORDS": "promoter history --",
+           "COMP_CWORD": "2"}
+    offered = invoke(env=env).stdout.split()
+    assert "--limit" in offered and "--repo" in offered
+    assert not {"--push", "--message", "--skip-ci", "--dry-run"} & set(offered)
