@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from promoter import promotion
 from promoter.config import CONFIG_NAME
 from promoter.errors import GitError, PolicyError, UsageError
+from promoter.gitrepo.command import GitRunner, detail, git_timeout
 from promoter.history import HistoryEntry
 from promoter.promotion import ChangeResult, CommitOptions, EnvironmentStatus, RepoOptions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "web"
-BOT = ("-c", "user.name=promoter demo", "-c", "user.email=promoter-demo@example.invalid")
+BOT = ("user.name=promoter demo", "user.email=promoter-demo@example.invalid")
 
 
 @dataclass
@@ -78,7 +78,8 @@ def make_remote(source: Path, workdir: Path) -> str:
     shutil.copytree(source / "overlays", seed / "overlays")
     shutil.copy2(source / CONFIG_NAME, seed / CONFIG_NAME)
     _git(seed, "add", "--all")
-    _git(seed, *BOT, "commit", "--quiet", "-m", "Initial GitOps layout (from promoter's overlays/)")
+    _git(seed, "commit", "--quiet", "-m", "Initial GitOps layout (from promoter's overlays/)",
+         config=BOT)
     _git(seed, "push", "--quiet", remote.as_uri(), "main")
     shutil.rmtree(seed)
     return remote.as_uri()
@@ -87,10 +88,7 @@ def make_remote(source: Path, workdir: Path) -> str:
 def run_demo(report: Callable[[Step], None], approve: Callable[[str], bool], *,
              source: Path | None = None, workdir: Path | None = None) -> DemoResult:
     root = find_source(source)
-    work = workdir or Path(tempfile.mkdtemp(prefix="promoter-demo-"))
-    if work.exists() and any(work.iterdir()):
-        raise UsageError(f"{work} is not empty", hint="remove it, or pick another --workdir")
-    work.mkdir(parents=True, exist_ok=True)
+    work = _empty_workdir(workdir)
     url = make_remote(root, work)
     repo = RepoOptions(repo=url)
     tag = secrets.token_hex(20)
@@ -107,25 +105,41 @@ def run_demo(report: Callable[[Step], None], approve: Callable[[str], bool], *,
     approved = approve(f"Approve the promotion of {IMAGE} {tag[:12]}… to production?")
     report(Step("request_prod: approval", "approved" if approved else "not approved: stopping"))
     if approved:
-        ci = _circleci(tag, build=102, job="promote-production")
-        change = promotion.promote(repo, CommitOptions(environ=ci, sleep=_no_sleep),
-                                   "production", tag=tag)
-        report(Step(f"CircleCI job promote-production: promoter promote production --tag "
-                    f"{tag[:12]}…", change=change, commit_message=change.message))
-        report(Step("Production runs exactly what staging tested", status=promotion.status(repo)))
-        report(Step("promoter history production",
-                    history=promotion.history(repo, "production")))
-        report(_refusal(repo))
+        _promote_to_production(report, repo, tag)
     statuses = {s.name: s for s in promotion.status(repo)}
-    report(Step("Explore it yourself", lines=[
+    report(_explore(url, work))
+    return DemoResult(work, url, tag, _tag(statuses.get("staging")),
+                      _tag(statuses.get("production")), approved)
+
+
+def _empty_workdir(workdir: Path | None) -> Path:
+    work = workdir or Path(tempfile.mkdtemp(prefix="promoter-demo-"))
+    if work.exists() and any(work.iterdir()):
+        raise UsageError(f"{work} is not empty", hint="remove it, or pick another --workdir")
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def _promote_to_production(report: Callable[[Step], None], repo: RepoOptions, tag: str) -> None:
+    ci = _circleci(tag, build=102, job="promote-production")
+    change = promotion.promote(repo, CommitOptions(environ=ci, sleep=_no_sleep),
+                               "production", tag=tag)
+    report(Step(f"CircleCI job promote-production: promoter promote production --tag "
+                f"{tag[:12]}…", change=change, commit_message=change.message))
+    report(Step("Production runs exactly what staging tested", status=promotion.status(repo)))
+    report(Step("promoter history production",
+                history=promotion.history(repo, "production")))
+    report(_refusal(repo))
+
+
+def _explore(url: str, work: Path) -> Step:
+    return Step("Explore it yourself", lines=[
         f"git clone {url} {work / 'gitops'}",
         f"git -C {work / 'gitops'} log --format='%h %s%n%(trailers:only)' ",
         f"promoter status --repo {url}",
         f"promoter history staging --repo {url}",
         f"rm -rf {work}   # when done",
-    ]))
-    return DemoResult(work, url, tag, _tag(statuses.get("staging")),
-                      _tag(statuses.get("production")), approved)
+    ])
 
 
 def _refusal(repo: RepoOptions) -> Step:
@@ -159,11 +173,11 @@ def _circleci(tag: str, *, build: int, job: str) -> dict[str, str]:
     }
 
 
-def _git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise GitError(f"git {' '.join(args[:2])} failed in the demo: {done.stderr.strip()}")
-    return done.stdout
+def _git(cwd: Path, *args: str, config: Sequence[str] = ()) -> str:
+    done = GitRunner(cwd, git_timeout()).run(*args, config=config)
+    if not done.ok:
+        raise GitError(f"git {' '.join(args[:2])} failed in the demo: {detail(done)}")
+    return done.text
 
 
 def _no_sleep(_: float) -> None:

@@ -89,7 +89,7 @@ class _States:
 
     def _read(self, sha: str) -> _State:
         try:
-            text = self._ws.file_at(sha, self._path)
+            text = self._ws.log.file_at(sha, self._path)
             if text is None:
                 return _ABSENT
             return _State(tuple(read_images(text, source=f"{self._path}@{sha[:12]}")))
@@ -137,8 +137,8 @@ def environment_history_with_skipped(
     docstring for what makes an entry."""
     if limit is not None and limit <= 0:
         return [], 0
-    ws.prefetch(path)
-    commits = ws.commits(path)
+    ws.log.prefetch(path)
+    commits = ws.log.commits(path)
     states = _States(ws, path, commits)
     entries: list[HistoryEntry] = []
     skipped = 0

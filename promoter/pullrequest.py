@@ -187,9 +187,9 @@ def _publish_once(ws: Workspace, provider: PullRequestProvider, proposal: _Propo
                                   base=proposal.base)
     target = existing.head_branch if existing else proposal.branch
     # No open pull request: the branch may be left from a closed or merged one; replace it.
-    expect = existing.head_sha if existing else ws.remote_branch_sha(target)
+    expect = existing.head_sha if existing else ws.branches.remote_branch_sha(target)
     try:
-        ws.push_branch(target, expect=expect)
+        ws.branches.push_branch(target, expect=expect)
     except PushRejected as exc:
         if exc.retryable:  # another run pushed to the branch in between
             return None
@@ -201,7 +201,7 @@ def _publish_once(ws: Workspace, provider: PullRequestProvider, proposal: _Propo
         progress.opened = True
     else:
         pr = _update(provider, existing.number, proposal, target)
-    if ws.remote_branch_sha(target) != proposal.sha:
+    if ws.branches.remote_branch_sha(target) != proposal.sha:
         return None  # pushed over after our push: the title and body may be the other run's
     return _Published(pr, target, not progress.opened, tuple(progress.warnings))
 
@@ -241,7 +241,7 @@ def _cleanup(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
     try:
         if provider.find_open(head_prefix=branch, base=proposal.base) is not None:
             return
-        ws.delete_remote_branch(branch, expect=proposal.sha)
+        ws.branches.delete_remote_branch(branch, expect=proposal.sha)
     except PromoterError as cleanup:
         exc.message += f" (and the pushed branch {branch} could not be removed: {cleanup})"
 

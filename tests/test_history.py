@@ -325,7 +325,7 @@ def test_a_merge_combining_both_sides_adds_no_entry(work: Path) -> None:
     merged = {e.name: e.new_tag for e in read_images((work / STAGING).read_text())}
     assert (merged["web"], merged["c"]) == ("v1", "v2")
     with open_workspace(str(work)) as ws:
-        assert ws.head() in [info.sha for info in ws.commits(STAGING)]
+        assert ws.head() in [info.sha for info in ws.log.commits(STAGING)]
     created = tuple(ImageTrailer(name, "x") for name in "abc")
     assert history(work, "staging") == [
         (main, other), (side, staging("v1")), (layout, Record("manual", "staging", created))]

@@ -37,7 +37,7 @@ def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
 
 def current_state(ws: Workspace, rel: str) -> tuple[str, list[ImageEntry]]:
     """The file's images now, and the commit that last changed the file (where they came from)."""
-    commits = ws.path_commits(rel, max_count=1)
+    commits = ws.log.path_commits(rel, max_count=1)
     return (commits[0] if commits else ws.head()), read_entries(ws, rel)
 
 
@@ -56,9 +56,9 @@ def select(entries: Sequence[ImageEntry], names: Sequence[str], env: str) -> lis
 
 def _versions(ws: Workspace, rel: str) -> Iterator[tuple[CommitInfo, list[ImageEntry]]]:
     """Each readable version of the file, newest first, with the commit that made it."""
-    ws.prefetch(rel)  # deepens a shallow clone; one fetch for all versions in a partial clone
-    for info in ws.commits(rel):
-        text = ws.file_at(info.sha, rel)
+    ws.log.prefetch(rel)  # deepens a shallow clone; one fetch for all versions in a partial clone
+    for info in ws.log.commits(rel):
+        text = ws.log.file_at(info.sha, rel)
         if text is None:
             continue
         try:

@@ -1,4 +1,4 @@
-"""Workspace.prefetch: every missing version of one file in a single fetch.
+"""Workspace.log.prefetch: every missing version of one file in a single fetch.
 
 The remote is a bare repository over file:// that allows filters (uploadpack.allowFilter) and
 requests for any object (uploadpack.allowAnySHA1InWant), so a URL clone is a real partial clone:
@@ -124,19 +124,19 @@ def test_url_clone_is_partial_and_prefetch_fetches_every_version_in_one_fetch(
         with unreachable(remote):
             assert not any(present(ws.root, oid) for oid in missing)
         start_tracing(trace, monkeypatch)
-        assert ws.prefetch(STAGING) == len(missing)
+        assert ws.log.prefetch(STAGING) == len(missing)
         assert fetches(trace) == 1
         with unreachable(remote):
             assert all(present(ws.root, oid) for oid in blobs)
-            tags = [read_images(ws.file_at(sha, STAGING) or "")[0].new_tag
-                    for sha in ws.path_commits(STAGING)]
+            tags = [read_images(ws.log.file_at(sha, STAGING) or "")[0].new_tag
+                    for sha in ws.log.path_commits(STAGING)]
         assert set(tags) == {"side", *(f"v{n}" for n in range(1, VERSIONS + 1))}
 
 
 def test_prefetch_leaves_other_files_alone(remote: Path) -> None:
     with open_workspace(remote.as_uri()) as ws:
         others = versions(remote, OTHER) - {head_blob(ws, OTHER)}
-        ws.prefetch(STAGING)
+        ws.log.prefetch(STAGING)
         with unreachable(remote):
             assert not any(present(ws.root, oid) for oid in others)
 
@@ -145,9 +145,9 @@ def test_second_prefetch_fetches_nothing(
     remote: Path, trace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_workspace(remote.as_uri()) as ws:
-        assert ws.prefetch(STAGING) > 0
+        assert ws.log.prefetch(STAGING) > 0
         start_tracing(trace, monkeypatch)
-        assert ws.prefetch(STAGING) == 0
+        assert ws.log.prefetch(STAGING) == 0
         assert fetches(trace) == 0
 
 
@@ -156,13 +156,13 @@ def test_without_prefetch_each_version_is_its_own_fetch(
 ) -> None:
     """The cost prefetch removes (and proof that the trace counts lazy fetches)."""
     with open_workspace(remote.as_uri()) as ws:
-        commits = ws.path_commits(STAGING)[:6]
+        commits = ws.log.path_commits(STAGING)[:6]
         absent = {git(ws.root, "rev-parse", f"{sha}:{STAGING}") for sha in commits}
         absent.discard(head_blob(ws, STAGING))  # checked out
         assert len(absent) >= 4
         start_tracing(trace, monkeypatch)
         for sha in commits:
-            ws.file_at(sha, STAGING)
+            ws.log.file_at(sha, STAGING)
         assert fetches(trace) == len(absent)
 
 
@@ -173,7 +173,7 @@ def test_prefetch_is_a_no_op_in_a_complete_local_copy(
     git(tmp_path, "clone", "-q", remote.as_uri(), str(work))
     with open_workspace(str(work)) as ws:
         start_tracing(trace, monkeypatch)
-        assert ws.prefetch(STAGING) == 0
+        assert ws.log.prefetch(STAGING) == 0
         assert fetches(trace) == 0
 
 
@@ -183,14 +183,14 @@ def test_prefetch_is_a_no_op_when_the_server_ignores_the_filter(
     git(remote, "config", "uploadpack.allowFilter", "false")
     with open_workspace(remote.as_uri()) as ws:
         start_tracing(trace, monkeypatch)
-        assert ws.prefetch(STAGING) == 0
+        assert ws.log.prefetch(STAGING) == 0
         assert fetches(trace) == 0
-        assert ws.file_at(ws.path_commits(STAGING)[-1], STAGING) == overlay("v1")
+        assert ws.log.file_at(ws.log.path_commits(STAGING)[-1], STAGING) == overlay("v1")
 
 
 def test_prefetch_of_an_unknown_path_fetches_nothing(remote: Path) -> None:
     with open_workspace(remote.as_uri()) as ws:
-        assert ws.prefetch("overlays/absent/kustomization.yaml") == 0
+        assert ws.log.prefetch("overlays/absent/kustomization.yaml") == 0
 
 
 def test_prefetch_failure_is_a_git_error_naming_the_remote(remote: Path) -> None:
@@ -198,14 +198,14 @@ def test_prefetch_failure_is_a_git_error_naming_the_remote(remote: Path) -> None
         f"({remote.as_uri()})"
     with (open_workspace(remote.as_uri()) as ws, unreachable(remote),
           pytest.raises(GitError, match=re.escape(expected))):
-        ws.prefetch(STAGING)
+        ws.log.prefetch(STAGING)
 
 
 def test_prefetch_failure_redacts_credentials(remote: Path) -> None:
     with open_workspace(remote.as_uri()) as ws:
         git(ws.root, "remote", "set-url", "origin", "https://bot:s3cret@127.0.0.1:9/x.git")
         with pytest.raises(GitError) as caught:
-            ws.prefetch(STAGING)
+            ws.log.prefetch(STAGING)
     assert "s3cret" not in str(caught.value)
     assert "127.0.0.1:9/x.git" in str(caught.value)
 
@@ -228,7 +228,7 @@ def test_finding_the_oldest_tag_fetches_once(
     remote: Path, trace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_workspace(remote.as_uri()) as ws:
-        first = ws.path_commits(STAGING)[-1]
+        first = ws.log.path_commits(STAGING)[-1]
         start_tracing(trace, monkeypatch)
         commit, hits = find_in_history(ws, STAGING, "v1", (), "staging")
         assert fetches(trace) == 1
@@ -239,7 +239,7 @@ def test_stepping_back_fetches_once(
     remote: Path, trace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with open_workspace(remote.as_uri()) as ws:
-        current = read_images(ws.file_at("HEAD", STAGING) or "")
+        current = read_images(ws.log.file_at("HEAD", STAGING) or "")
         start_tracing(trace, monkeypatch)
         previous = previous_state(ws, STAGING, current, "staging")
         assert fetches(trace) == 1

@@ -1,0 +1,238 @@
+"""The working copy promoter edits: one branch of one repository checked out in a directory,
+with its commits, its push to the upstream branch and the recovery from push races.
+
+Reading history is `Workspace.log` (promoter.gitrepo.log); promotion pull request branches are
+`Workspace.branches` (promoter.gitrepo.branches).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from promoter.errors import GitError, PolicyError, PushRejected
+from promoter.gitrepo.branches import Branches
+from promoter.gitrepo.command import GitRunner, check, detail
+from promoter.gitrepo.log import Log
+from promoter.gitrepo.rejection import push_rejection, remote_said, retryable
+
+BOT_NAME = "promoter[bot]"
+BOT_EMAIL = "promoter-bot@users.noreply.github.com"
+
+
+@dataclass
+class Workspace:
+    """One branch of one repository checked out in `root`, ready to edit, commit and push."""
+
+    root: Path
+    branch: str
+    temporary: bool
+    push_enabled: bool
+    remote: str | None
+    upstream_branch: str | None = None  # branch name on the remote (may differ for local copies)
+    depth: int | None = None
+    runner: GitRunner = field(kw_only=True, repr=False, compare=False)
+    log: Log = field(init=False, repr=False, compare=False)
+    branches: Branches = field(init=False, repr=False, compare=False)
+    _base: str | None = field(default=None, init=False, repr=False, compare=False)
+    _own: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.log = Log(self)
+        self.branches = Branches(self)
+
+    @property
+    def will_push(self) -> bool:
+        """False when pushing is disabled or a local copy's branch has no upstream."""
+        return self.push_enabled and self.remote is not None
+
+    def head(self) -> str:
+        result = self.runner.run("rev-parse", "--verify", "HEAD")
+        return check(result, f"no commit in {self.root}").text.strip()
+
+    def ensure_clean(self, paths: Sequence[str]) -> None:
+        """PolicyError naming each of paths that has staged, unstaged or untracked changes."""
+        result = check(
+            self.runner.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
+                            *paths, env={"GIT_OPTIONAL_LOCKS": "0"}),
+            f"cannot read the status of {self.root}",
+        )
+        dirty = _describe_status(result.text)
+        if dirty:
+            raise PolicyError(
+                f"{', '.join(dirty)} in {self.root} has uncommitted changes; promoter will not "
+                "commit over them",
+                hint="commit or discard them first, or pass the repository URL as --repo to "
+                "work on a fresh clone",
+            )
+
+    def commit(self, paths: Sequence[str], message: str) -> str:
+        """Stage exactly paths, commit only them, return the new commit's sha."""
+        if not paths:
+            raise GitError("nothing to commit: no file was given")
+        git = self.runner.run
+        check(git("add", "--", *paths), f"cannot stage {', '.join(paths)}")
+        if git("diff", "--cached", "--quiet", "--", *paths).ok:
+            git("reset", "--quiet", "--", *paths)
+            raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.root}")
+        before = self.head()
+        result = git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
+                     "--", *paths, config=self._identity())
+        if not result.ok:
+            git("reset", "--quiet", "--", *paths)  # leave the index as it was
+            raise GitError(f"cannot commit {', '.join(paths)} in {self.root}: {detail(result)}",
+                           hint="check the repository's commit hooks and signing configuration")
+        if self._base is None:
+            self._base = before
+        sha = self.head()
+        self._own.append(sha)
+        return sha
+
+    def _identity(self) -> list[str]:
+        """-c options for the bot identity unless user.name and user.email are configured."""
+        name = self.runner.run("config", "--get", "user.name").text.strip()
+        email = self.runner.run("config", "--get", "user.email").text.strip()
+        if name and email:
+            return []
+        return [f"user.name={BOT_NAME}", f"user.email={BOT_EMAIL}"]
+
+    def push_upstream(self) -> None:
+        """Push HEAD to the upstream branch; PushRejected or GitError when the remote refuses."""
+        if not self.will_push or self.remote is None:
+            return
+        target = f"refs/heads/{self.upstream_branch or self.branch}"
+        result = self.runner.run("push", "--porcelain", "--", self.remote, f"HEAD:{target}",
+                                 remote=self.remote)
+        if result.ok:
+            self._forget_commits()
+            return
+        where = f"{self.runner.describe(self.remote)} branch {target.removeprefix('refs/heads/')}"
+        rejection = push_rejection(result.text)
+        if rejection is None:
+            raise GitError(f"push to {where} failed: {detail(result)}",
+                           hint="check the URL, network access and push credentials")
+        remote_says = remote_said(result.stderr_text)
+        message = f"push to {where} was rejected: {rejection}" + (
+            f"; remote said: {remote_says}" if remote_says else "")
+        if retryable(rejection, remote_says):
+            raise PushRejected(message, retryable=True,
+                               hint="the branch moved on the remote; fetch and retry")
+        raise PushRejected(message, retryable=False,
+                           hint="the remote refuses this change (hook or branch protection); "
+                           "open a pull request or ask the repository admins")
+
+    def rewind(self, sha: str) -> None:
+        """Move a local copy's branch back to `sha` (where a failed command started), keeping
+        local changes; used after sync() fast-forwarded it and the command then failed."""
+        check(self.runner.run("reset", "--quiet", "--keep", sha),
+              f"cannot move {self.branch} in {self.root} back to {sha[:12]}",
+              hint=f"run git reset --keep {sha} yourself")
+        self._forget_commits()
+
+    def unpushed_commits(self) -> list[str]:
+        """Commits on HEAD that the upstream (as last fetched) does not have, newest first."""
+        if self.remote is None:
+            return []
+        tracking = f"refs/remotes/{self.remote}/{self.upstream_branch or self.branch}"
+        if not self.runner.run("rev-parse", "--verify", "--quiet", tracking).ok:
+            return []
+        return self.runner.run("rev-list", f"{tracking}..HEAD").text.split()
+
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A throwaway checkout of HEAD (a detached git worktree) to try an edit in; removed on
+        exit. The working copy, its index and its branch are not touched."""
+        parent = Path(tempfile.mkdtemp(prefix="promoter-preview-"))
+        tree = parent / "tree"
+        try:
+            check(self.runner.run("worktree", "add", "--quiet", "--detach", str(tree), "HEAD"),
+                  f"cannot make a scratch checkout of {self.root}")
+            yield tree
+        finally:
+            try:
+                self.runner.run("worktree", "remove", "--force", str(tree))
+                self.runner.run("worktree", "prune")
+            finally:
+                shutil.rmtree(parent, ignore_errors=True)
+
+    def remote_url(self) -> str | None:
+        """The remote's URL as configured. It may hold credentials: redact before showing it."""
+        if self.remote is None:
+            return None
+        return self.runner.remote_url(self.remote)
+
+    def sync(self) -> None:
+        """After a retryable rejection: drop our unpushed commits and move to the remote tip."""
+        if self.remote is None:
+            raise GitError(f"branch {self.branch} in {self.root} has no upstream to sync with")
+        if self.temporary:
+            tip = self._fetch(self.remote)
+            check(self.runner.run("reset", "--hard", tip), f"cannot move {self.root} to {tip}")
+        else:
+            if self._base is not None:
+                check(self.runner.run("reset", "--keep", self._base),
+                      f"cannot drop promoter's unpushed commit in {self.root}")
+            tip = self._fetch(self.remote)
+            self._fast_forward(tip)
+        self._forget_commits()
+
+    def _fetch(self, remote: str) -> str:
+        upstream = self.upstream_branch or self.branch
+        args = ["--quiet", "--no-tags"]
+        if self.depth is not None:
+            args.append(f"--depth={self.depth}")
+        fetched = self.runner.run("fetch", *args, "--", remote, f"refs/heads/{upstream}",
+                                  remote=remote)
+        if not fetched.ok:
+            raise GitError(f"cannot fetch branch {upstream} from {self.runner.describe(remote)}: "
+                           f"{detail(fetched)}", hint="check network access and credentials")
+        return check(self.runner.run("rev-parse", "--verify", "FETCH_HEAD^{commit}"),
+                     "cannot read the fetched commit").text.strip()
+
+    def _fast_forward(self, tip: str) -> None:
+        upstream = f"{self.remote}/{self.upstream_branch or self.branch}"
+        if not self.runner.run("merge-base", "--is-ancestor", "HEAD", tip).ok:
+            raise GitError(
+                f"local branch {self.branch} in {self.root} has diverged from {upstream}",
+                hint=f"run git pull --rebase on {self.branch}, then run promoter again",
+            )
+        check(self.runner.run("merge", "--ff-only", "--quiet", tip),
+              f"cannot fast-forward {self.branch} in {self.root} to {upstream}",
+              hint="commit or discard local changes that conflict, then run promoter again")
+
+    def undo_last_commit(self) -> None:
+        """Remove the commit commit() just made; the committed files go back to their content
+        before the edit, other local changes are kept."""
+        if not self._own or self.head() != self._own[-1]:
+            raise GitError(f"no unpushed promoter commit at HEAD of {self.branch} to undo")
+        sha = self._own.pop()
+        check(self.runner.run("reset", "--keep", f"{sha}^"), f"cannot undo commit {sha[:12]}")
+        if not self._own:
+            self._base = None
+
+    def _forget_commits(self) -> None:
+        """The commits promoter made are pushed or dropped: none is left to undo."""
+        self._own.clear()
+        self._base = None
+
+
+def _describe_status(porcelain: str) -> list[str]:
+    entries = iter(porcelain.split("\0"))
+    found: list[str] = []
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        code, path = entry[:2], entry[3:]
+        if code[0] in "RC":
+            next(entries, None)  # the original path of a rename or copy
+        if code == "??":
+            found.append(f"{path} (untracked)")
+            continue
+        kinds = [kind for flag, kind in ((code[0], "staged"), (code[1], "unstaged"))
+                 if flag not in " ?!"]
+        found.append(f"{path} ({' and '.join(kinds)})")
+    return found
