@@ -43,19 +43,13 @@ from promoter.history import (
     parse_record,
 )
 from promoter.history import environment_history as _environment_history
-from promoter.kustomization import (
-    FileEdit,
-    ImageChange,
-    ImageEntry,
-    find_entry,
-    find_kustomization,
-    parse_image_arg,
-    read_file,
-    read_images,
-    write_atomic,
-)
-from promoter.kustomize import ImageRef, list_images
-from promoter.overlay import set_images_verified
+from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageChange, ImageDelta, ImageEntry, deltas, find_entry
+from promoter.kustomize.files import FileEdit, find_kustomization, read_file, write_atomic
+from promoter.kustomize.imageref import ImageRef
+from promoter.kustomize.rendered import list_images
+from promoter.kustomize.verify import set_images_verified
 from promoter.pipeline import PipelineReport, check_pipeline
 from promoter.sanitize import redact
 
@@ -80,28 +74,6 @@ class CommitOptions:
     max_attempts: int = 10
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sleep: Callable[[float], None] = time.sleep
-
-
-@dataclass(frozen=True)
-class ImageDelta:
-    name: str
-    old_tag: str | None
-    new_tag: str | None
-    old_digest: str | None
-    new_digest: str | None
-
-    @property
-    def changed(self) -> bool:
-        return (self.old_tag, self.old_digest) != (self.new_tag, self.new_digest)
-
-    def to_json(self) -> dict[str, str | None]:
-        return {
-            "name": self.name,
-            "old_tag": self.old_tag,
-            "new_tag": self.new_tag,
-            "old_digest": self.old_digest,
-            "new_digest": self.new_digest,
-        }
 
 
 @dataclass(frozen=True)
@@ -356,7 +328,7 @@ def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Valida
         for env in envs:
             try:
                 kustomization_rel(ws, env)
-                found = tuple(list_images(ws.root / env.path))
+                found = tuple(list_images(ws.root, env.path))
                 results.append(Validation(env.name, env.path, found, None))
             except PromoterError as exc:
                 results.append(Validation(env.name, env.path, (), _relative(ws, str(exc))))
@@ -472,10 +444,10 @@ def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     if opts.dry_run:
         edit = _preview(ws, env, plan.changes)
     else:
-        edit = set_images_verified(ws.root / env.path, plan.changes)
+        edit = set_images_verified(ws.root, env.path, plan.changes)
     changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
     result = ChangeResult(env.name, action, edit.changed, None, False, changed,
-                          edit.diff(rel) if edit.changed else "", rel, plan.source,
+                          edit.diff() if edit.changed else "", rel, plan.source,
                           attempts=attempt, dry_run=opts.dry_run)
     return result, edit
 
@@ -487,15 +459,15 @@ def _preview(ws: Workspace, env: Environment, changes: Sequence[ImageChange]) ->
     if not ws.temporary:
         with ws.scratch() as tree:
             try:
-                edit = set_images_verified(tree / env.path, changes)
+                edit = set_images_verified(tree, env.path, changes)
             except PromoterError as exc:  # name repository paths, not the scratch checkout
                 exc.message = exc.message.replace(f"{tree}/", "").replace(str(tree), ".")
                 exc.hint = exc.hint.replace(f"{tree}/", "") if exc.hint else None
                 raise
             return replace(edit, path=ws.root / edit.path.relative_to(tree))
-    edit = set_images_verified(ws.root / env.path, changes)
+    edit = set_images_verified(ws.root, env.path, changes)
     if edit.changed:
-        write_atomic(edit.path, edit.before.encode("utf-8"))
+        write_atomic(edit.path, edit.before.encode("utf-8"), label=edit.label)
     return edit
 
 
@@ -527,7 +499,7 @@ def commit_edit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
     try:
         return ws.commit([rel], message)
     except BaseException:
-        write_atomic(edit.path, edit.before.encode("utf-8"))
+        write_atomic(edit.path, edit.before.encode("utf-8"), label=edit.label)
         raise
 
 
@@ -584,7 +556,7 @@ def kustomization_rel(ws: Workspace, env: Environment) -> str:
             f"overlay {env.path} of environment {env.name} does not exist in the repository",
             hint="check the path in promoter.yaml",
         )
-    return find_kustomization(overlay).relative_to(ws.root).as_posix()
+    return find_kustomization(ws.root, env.path)
 
 
 def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:
@@ -697,17 +669,3 @@ def _same_images(source: Sequence[ImageEntry], target: Sequence[ImageEntry]) -> 
             return False
     return True
 
-
-def deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
-            after: Sequence[ImageEntry]) -> tuple[ImageDelta, ...]:
-    deltas = []
-    for change in changes:
-        old, new = find_entry(before, change.name), find_entry(after, change.name)
-        deltas.append(ImageDelta(
-            change.name,
-            old.new_tag if old else None,
-            new.new_tag if new else None,
-            old.digest if old else None,
-            new.digest if new else None,
-        ))
-    return tuple(deltas)

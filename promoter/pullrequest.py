@@ -36,7 +36,7 @@ from promoter.forge import (
 from promoter.forge.github import DEFAULT_API_URL, remote_host
 from promoter.gitrepo import Workspace, backoff_delays, is_url, open_workspace
 from promoter.history import split_source
-from promoter.kustomize import render
+from promoter.kustomize.render import render
 from promoter.promotion import (
     ChangeResult,
     CommitOptions,
@@ -129,11 +129,12 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         plan = planner(ws, cfg)
         pr_branch = promotion_branch(plan.environment.name)
         overlay = ws.root / plan.environment.path
-        rendered_before = "" if opts.dry_run else render(overlay)
+        rendered_before = "" if opts.dry_run else render(ws.root, plan.environment.path)
         result, edit = apply_plan(ws, plan, action, opts)
         if not result.changed or opts.dry_run:
             return result
-        rendered_diff = _unified(rendered_before, render(overlay), f"rendered {overlay.name}")
+        rendered_diff = _unified(rendered_before, render(ws.root, plan.environment.path),
+                                 f"rendered {overlay.name}")
         message = commit_message(plan, action, result.images, opts)
         body = _body(result, rendered_diff, opts.environ)
         with _provider(factory(ws, cfg, opts.environ)) as provider:

@@ -27,7 +27,7 @@ from promoter.history import (
     subject_for,
     trailers,
 )
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 
 STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
