@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from promoter.kustomization import ImageChange, set_image_text
+from promoter.kustomize.entries import ImageChange
+from promoter.kustomize.splice import set_image_text
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (ROOT / "overlays" / "staging" / "kustomization.yaml").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from promoter.errors import ConfigError, UsageError
-from promoter.kustomization import KUSTOMIZATION_NAMES
+from promoter.kustomize.files import KUSTOMIZATION_NAMES
 
 CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"

@@ -24,7 +24,8 @@ from typing import Any
 
 from promoter.errors import ContentError
 from promoter.gitrepo import CommitInfo, Workspace
-from promoter.kustomization import ImageEntry, read_images
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageEntry
 from promoter.trailers import MANUAL, ImageTrailer, Record, parse_records
 
 _GIT_SQUASH = "Squashed commit of the following:"

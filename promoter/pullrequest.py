@@ -35,15 +35,16 @@ from promoter.forge import (
 )
 from promoter.forge.github import DEFAULT_API_URL, remote_host
 from promoter.gitrepo import Workspace, backoff_delays, is_url, open_workspace
-from promoter.kustomize import render
+from promoter.kustomize.render import render
 from promoter.promotion import (
     ChangeResult,
     CommitOptions,
     Planner,
     RepoOptions,
-    apply_plan,
-    commit_edit,
+    commit_kept,
     commit_message,
+    edited,
+    preview,
 )
 from promoter.sanitize import redact
 from promoter.trailers import split_source
@@ -128,21 +129,24 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         cfg = load_config(ws.root, repo.config)
         plan = planner(ws, cfg)
         pr_branch = promotion_branch(plan.environment.name)
-        overlay = ws.root / plan.environment.path
-        rendered_before = "" if opts.dry_run else render(overlay)
-        result, edit = apply_plan(ws, plan, action, opts)
-        if not result.changed or opts.dry_run:
-            return result
-        rendered_diff = _unified(rendered_before, render(overlay), f"rendered {overlay.name}")
-        message = commit_message(plan, action, result.images, opts)
-        body = _body(result, rendered_diff, opts.environ)
-        with _provider(factory(ws, cfg, opts.environ)) as provider:
-            sha = commit_edit(ws, result.path, edit, message)
-            proposal = _Proposal(
-                environment=result.environment, branch=pr_branch, base=ws.branch, sha=sha,
-                title=message.splitlines()[0], body=body, labels=cfg.pr.labels,
-                reviewers=cfg.pr.reviewers, team_reviewers=cfg.pr.team_reviewers)
-            published = _publish(ws, provider, proposal, opts)
+        if opts.dry_run:
+            return preview(ws, plan, action)
+        overlay = plan.environment.path
+        rendered_before = render(ws.root, overlay)
+        with edited(ws, plan, action) as (result, session):
+            if not result.changed:
+                return result
+            rendered_diff = _unified(rendered_before, render(ws.root, overlay),
+                                     f"rendered {overlay}")
+            message = commit_message(plan, action, result.images, opts)
+            body = _body(result, rendered_diff, opts.environ)
+            with _provider(factory(ws, cfg, opts.environ)) as provider:
+                sha = commit_kept(ws, session, message)
+                proposal = _Proposal(
+                    environment=result.environment, branch=pr_branch, base=ws.branch, sha=sha,
+                    title=message.splitlines()[0], body=body, labels=cfg.pr.labels,
+                    reviewers=cfg.pr.reviewers, team_reviewers=cfg.pr.team_reviewers)
+                published = _publish(ws, provider, proposal, opts)
         return replace(result, commit=sha, pushed=True, message=message,
                        pull_request=published.info())
 

@@ -27,7 +27,7 @@ from promoter.errors import (
     UsageError,
     VerificationError,
 )
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 from tests.e2e.conftest import PROJECT, GitOps, git, make_gitops
 
 SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"

@@ -16,8 +16,8 @@ from promoter import display, promotion
 from promoter.cli import app
 from promoter.display import Display, build_link, short, short_date, short_ref, short_source
 from promoter.history import HistoryEntry, ImageTrailer, Record
-from promoter.kustomization import ImageEntry
-from promoter.promotion import ChangeResult, EnvironmentStatus, ImageDelta
+from promoter.kustomize.entries import ImageDelta, ImageEntry
+from promoter.promotion import ChangeResult, EnvironmentStatus
 
 SHA_A = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"
 SHA_B = "e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98"

@@ -13,7 +13,7 @@ import pytest
 
 from promoter.gitrepo import open_workspace
 from promoter.history import HistoryEntry, environment_history, environment_history_with_skipped
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 from promoter.trailers import ImageTrailer, Record, format_message
 from tests.test_trailers import squash_message
 

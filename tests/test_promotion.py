@@ -22,9 +22,10 @@ from promoter.errors import (
     UsageError,
     VerificationError,
 )
-from promoter.kustomization import ImageEntry, read_images
-from promoter.kustomize import ImageRef
-from promoter.promotion import ChangeResult, CommitOptions, ImageDelta, RepoOptions
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageDelta, ImageEntry
+from promoter.kustomize.imageref import ImageRef
+from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
 from tests.e2e.conftest import PROJECT, GitOps, git, make_gitops
 
 SHA_A = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"

@@ -33,7 +33,7 @@ class Branches:
         (None: it must not exist yet). For promotion pull request branches."""
         ws = self._ws
         if ws.remote is None:
-            raise GitError(f"branch {ws.branch} in {ws.root} has no remote to push to")
+            raise GitError(f"branch {ws.branch} in {ws.where} has no remote to push to")
         check_branch_name(branch, timeout=ws.runner.timeout)
         ref = f"refs/heads/{branch}"
         lease = f"--force-with-lease={ref}:{expect or ''}"
@@ -52,7 +52,7 @@ class Branches:
         exist."""
         ws = self._ws
         if ws.remote is None:
-            raise GitError(f"branch {ws.branch} in {ws.root} has no remote to read")
+            raise GitError(f"branch {ws.branch} in {ws.where} has no remote to read")
         ref = f"refs/heads/{branch}"
         result = ws.runner.run("ls-remote", "--", ws.remote, ref, remote=ws.remote)
         if not result.ok:

@@ -51,7 +51,7 @@ class Log:
         if path is not None:
             args += ["--", path]
         out = check(self._ws.runner.run("log", *args),
-                    f"cannot read the history of {self._ws.root}").text
+                    f"cannot read the history of {self._ws.where}").text
         return [_commit_info(record) for record in out.split("\0") if record.strip()]
 
     def path_commits(self, path: str, *, max_count: int | None = None) -> list[str]:
@@ -115,7 +115,7 @@ class Log:
         """Fetch the history a shallow clone lacks; later fetches are no longer shallow."""
         ws = self._ws
         if ws.remote is None:
-            raise GitError(f"{ws.root} is a shallow clone without an upstream; its history "
+            raise GitError(f"{ws.where} is a shallow clone without an upstream; its history "
                            "is incomplete", hint="fetch the full history (git fetch --unshallow)")
         result = ws.runner.run("fetch", "--quiet", "--no-tags", "--unshallow", "--", ws.remote,
                                remote=ws.remote)
@@ -127,7 +127,7 @@ class Log:
 
     def _blob(self, commit: str, path: str) -> str | None:
         listing = check(self._ws.runner.run("ls-tree", "-z", "--full-tree", commit, "--", path),
-                        f"cannot read commit {commit} in {self._ws.root}").text
+                        f"cannot read commit {commit} in {self._ws.where}").text
         entry = listing.split("\0", 1)[0]
         if not entry:
             return None
@@ -152,13 +152,13 @@ class Log:
         listing = check(
             self._ws.runner.run("rev-list", "--objects", "--full-history", "--missing=print",
                                 "HEAD", "--", path),
-            f"cannot list the versions of {path} in {self._ws.root}",
+            f"cannot list the versions of {path} in {self._ws.where}",
         ).text
         return sorted({line[1:] for line in listing.splitlines() if line.startswith("?")})
 
     def _log_lines(self, *args: str) -> list[str]:
         result = check(self._ws.runner.run("log", *args),
-                       f"cannot read the history of {self._ws.root}")
+                       f"cannot read the history of {self._ws.where}")
         return result.text.split()
 
     def _shallow_boundary(self) -> set[str]:

@@ -60,7 +60,7 @@ def _temporary_clone(
         actual = _current_branch(runner, url)
         workspace = Workspace(root=root, branch=actual, temporary=True, push_enabled=push,
                               remote="origin", upstream_branch=actual, depth=depth,
-                              runner=runner)
+                              where=f"the clone of {redact(url)}", runner=runner)
         _require_commit(workspace, f"branch {actual} of {url}")
         yield workspace
     finally:

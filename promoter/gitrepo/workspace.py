@@ -35,6 +35,7 @@ class Workspace:
     remote: str | None
     upstream_branch: str | None = None  # branch name on the remote (may differ for local copies)
     depth: int | None = None
+    where: str = ""  # how messages name it: the local path, or "the clone of URL"
     runner: GitRunner = field(kw_only=True, repr=False, compare=False)
     log: Log = field(init=False, repr=False, compare=False)
     branches: Branches = field(init=False, repr=False, compare=False)
@@ -42,6 +43,7 @@ class Workspace:
     _own: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.where = self.where or str(self.root)
         self.log = Log(self)
         self.branches = Branches(self)
 
@@ -52,19 +54,19 @@ class Workspace:
 
     def head(self) -> str:
         result = self.runner.run("rev-parse", "--verify", "HEAD")
-        return check(result, f"no commit in {self.root}").text.strip()
+        return check(result, f"no commit in {self.where}").text.strip()
 
     def ensure_clean(self, paths: Sequence[str]) -> None:
         """PolicyError naming each of paths that has staged, unstaged or untracked changes."""
         result = check(
             self.runner.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
                             *paths, env={"GIT_OPTIONAL_LOCKS": "0"}),
-            f"cannot read the status of {self.root}",
+            f"cannot read the status of {self.where}",
         )
         dirty = _describe_status(result.text)
         if dirty:
             raise PolicyError(
-                f"{', '.join(dirty)} in {self.root} has uncommitted changes; promoter will not "
+                f"{', '.join(dirty)} in {self.where} has uncommitted changes; promoter will not "
                 "commit over them",
                 hint="commit or discard them first, or pass the repository URL as --repo to "
                 "work on a fresh clone",
@@ -78,13 +80,13 @@ class Workspace:
         check(git("add", "--", *paths), f"cannot stage {', '.join(paths)}")
         if git("diff", "--cached", "--quiet", "--", *paths).ok:
             git("reset", "--quiet", "--", *paths)
-            raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.root}")
+            raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.where}")
         before = self.head()
         result = git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
                      "--", *paths, config=self._identity())
         if not result.ok:
             git("reset", "--quiet", "--", *paths)  # leave the index as it was
-            raise GitError(f"cannot commit {', '.join(paths)} in {self.root}: {detail(result)}",
+            raise GitError(f"cannot commit {', '.join(paths)} in {self.where}: {detail(result)}",
                            hint="check the repository's commit hooks and signing configuration")
         if self._base is None:
             self._base = before
@@ -129,7 +131,7 @@ class Workspace:
         """Move a local copy's branch back to `sha` (where a failed command started), keeping
         local changes; used after sync() fast-forwarded it and the command then failed."""
         check(self.runner.run("reset", "--quiet", "--keep", sha),
-              f"cannot move {self.branch} in {self.root} back to {sha[:12]}",
+              f"cannot move {self.branch} in {self.where} back to {sha[:12]}",
               hint=f"run git reset --keep {sha} yourself")
         self._forget_commits()
 
@@ -150,7 +152,7 @@ class Workspace:
         tree = parent / "tree"
         try:
             check(self.runner.run("worktree", "add", "--quiet", "--detach", str(tree), "HEAD"),
-                  f"cannot make a scratch checkout of {self.root}")
+                  f"cannot make a scratch checkout of {self.where}")
             yield tree
         finally:
             try:
@@ -168,14 +170,14 @@ class Workspace:
     def sync(self) -> None:
         """After a retryable rejection: drop our unpushed commits and move to the remote tip."""
         if self.remote is None:
-            raise GitError(f"branch {self.branch} in {self.root} has no upstream to sync with")
+            raise GitError(f"branch {self.branch} in {self.where} has no upstream to sync with")
         if self.temporary:
             tip = self._fetch(self.remote)
-            check(self.runner.run("reset", "--hard", tip), f"cannot move {self.root} to {tip}")
+            check(self.runner.run("reset", "--hard", tip), f"cannot move {self.where} to {tip}")
         else:
             if self._base is not None:
                 check(self.runner.run("reset", "--keep", self._base),
-                      f"cannot drop promoter's unpushed commit in {self.root}")
+                      f"cannot drop promoter's unpushed commit in {self.where}")
             tip = self._fetch(self.remote)
             self._fast_forward(tip)
         self._forget_commits()
@@ -197,11 +199,11 @@ class Workspace:
         upstream = f"{self.remote}/{self.upstream_branch or self.branch}"
         if not self.runner.run("merge-base", "--is-ancestor", "HEAD", tip).ok:
             raise GitError(
-                f"local branch {self.branch} in {self.root} has diverged from {upstream}",
+                f"local branch {self.branch} in {self.where} has diverged from {upstream}",
                 hint=f"run git pull --rebase on {self.branch}, then run promoter again",
             )
         check(self.runner.run("merge", "--ff-only", "--quiet", tip),
-              f"cannot fast-forward {self.branch} in {self.root} to {upstream}",
+              f"cannot fast-forward {self.branch} in {self.where} to {upstream}",
               hint="commit or discard local changes that conflict, then run promoter again")
 
     def undo_last_commit(self) -> None:

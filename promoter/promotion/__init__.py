@@ -3,7 +3,7 @@ validate (queries). Modules: options (what a change is given), results (what it 
 versions (an overlay now and in the past), planners (what each command changes), change (the
 edit-verify-commit-push loop), queries (read-only commands)."""
 
-from promoter.promotion.change import apply_plan, change, commit_edit, commit_message
+from promoter.promotion.change import change, commit_kept, commit_message, edited, preview
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.pipeline_sources import check_pipeline_file, pipeline_sources
 from promoter.promotion.planners import (
@@ -21,26 +21,25 @@ from promoter.promotion.queries import (
     status,
     validate,
 )
-from promoter.promotion.results import ChangeResult, ImageDelta, Plan, Planner, deltas
+from promoter.promotion.results import ChangeResult, Plan, Planner
 
 __all__ = [
     "ChangeResult",
     "CommitOptions",
     "EnvironmentStatus",
-    "ImageDelta",
     "Plan",
     "Planner",
     "RepoOptions",
     "Validation",
-    "apply_plan",
     "change",
     "check_pipeline_file",
-    "commit_edit",
+    "commit_kept",
     "commit_message",
-    "deltas",
     "diff",
+    "edited",
     "history",
     "pipeline_sources",
+    "preview",
     "promote",
     "promote_planner",
     "rollback",

@@ -11,13 +11,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
-from promoter.config import Environment, load_config
+from promoter.config import load_config
 from promoter.errors import PolicyError, PromoterError, PushRejected, UsageError
 from promoter.gitrepo import Workspace, is_url, open_workspace
-from promoter.kustomization import FileEdit, ImageChange, read_images, write_atomic
-from promoter.overlay import set_images_verified
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
+from promoter.kustomize.files import FileEdit
+from promoter.kustomize.session import EditSession, edit_session
+from promoter.kustomize.verify import set_images_verified
 from promoter.promotion.options import CommitOptions, RepoOptions
-from promoter.promotion.results import ChangeResult, ImageDelta, Plan, Planner, deltas
+from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 
@@ -33,16 +36,15 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
             "--no-push with a repository URL would throw the commit away with the temporary clone",
             hint="use --dry-run to see the change, or run in a local working copy",
         )
-    _check_message(opts.message)
+    check_message(opts.message)
     push = repo.push and not opts.dry_run
     with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
                         read_only=opts.dry_run) as ws:
         if not opts.dry_run:
-            _check_local_copy(ws)
+            check_local_copy(ws)
         start = ws.head()
         try:
-            with repo_relative(ws):
-                return _attempts(ws, opts, action, planner, repo.config)
+            return _attempts(ws, opts, action, planner, repo.config)
         except BaseException:
             if not ws.temporary and ws.head() != start:
                 ws.rewind(start)  # a local copy ends where it started, not fast-forwarded
@@ -68,12 +70,13 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
              attempt: int) -> ChangeResult | None:
     """One plan-edit-commit-push. None means: rejected because the branch moved, try again."""
-    base, edit = apply_plan(ws, plan, action, opts, attempt)
-    rel = base.path
-    if not edit.changed or opts.dry_run:
-        return base
-    message = commit_message(plan, action, base.images, opts)
-    sha = commit_edit(ws, rel, edit, message)
+    if opts.dry_run:
+        return preview(ws, plan, action, attempt)
+    with edited(ws, plan, action, attempt) as (base, session):
+        if not base.changed:
+            return base
+        message = commit_message(plan, action, base.images, opts)
+        sha = commit_kept(ws, session, message)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     try:
@@ -89,50 +92,48 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     return replace(base, commit=sha, pushed=True, message=message)
 
 
-def apply_plan(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
-               attempt: int = 1) -> tuple[ChangeResult, FileEdit]:
-    """Edit and verify the overlay for a plan (nothing written on a dry run); no commit."""
-    env = plan.environment
-    rel = kustomization_rel(ws, env)
-    if not opts.dry_run:
-        ws.ensure_clean([rel])
+@contextmanager
+def edited(ws: Workspace, plan: Plan, action: str,
+           attempt: int = 1) -> Iterator[tuple[ChangeResult, EditSession]]:
+    """The plan applied to the environment's overlay, rendered and verified, inside the edit
+    session: leaving the block restores the file unless commit_kept() committed it."""
+    rel = kustomization_rel(ws, plan.environment)
+    ws.ensure_clean([rel])
     before = read_entries(ws, rel)
-    if opts.dry_run:
-        edit = _preview(ws, env, plan.changes)
-    else:
-        edit = set_images_verified(ws.root / env.path, plan.changes)
-    changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
-    result = ChangeResult(env.name, action, edit.changed, None, False, changed,
-                          edit.diff(rel) if edit.changed else "", rel, plan.source,
-                          attempts=attempt, dry_run=opts.dry_run)
-    return result, edit
+    with edit_session(ws.root / rel, label=rel) as session:
+        edit = set_images_verified(ws.root, plan.environment.path, plan.changes)
+        yield _result(plan, action, edit, before, attempt, dry_run=False), session
 
 
-def _preview(ws: Workspace, env: Environment, changes: Sequence[ImageChange]) -> FileEdit:
+def commit_kept(ws: Workspace, session: EditSession, message: str) -> str:
+    """Commit the session's file; from then on the edit is kept."""
+    sha = ws.commit([session.label], message)
+    session.keep()
+    return sha
+
+
+def preview(ws: Workspace, plan: Plan, action: str, attempt: int = 1) -> ChangeResult:
     """A dry run edits, renders and verifies exactly like the real run, but in a scratch
-    checkout (a local copy) or in the throwaway clone, restoring the file: it fails when the
-    real run would fail, and changes nothing."""
-    if not ws.temporary:
+    checkout (a local copy) or in the throwaway clone, where the edit session restores the
+    file: it fails where the real run would fail, and changes nothing."""
+    rel = kustomization_rel(ws, plan.environment)
+    before = read_entries(ws, rel)
+    if ws.temporary:
+        with edit_session(ws.root / rel, label=rel):
+            edit = set_images_verified(ws.root, plan.environment.path, plan.changes)
+    else:
         with ws.scratch() as tree:
-            try:
-                edit = set_images_verified(tree / env.path, changes)
-            except PromoterError as exc:  # name repository paths, not the scratch checkout
-                exc.message = exc.message.replace(f"{tree}/", "").replace(str(tree), ".")
-                exc.hint = exc.hint.replace(f"{tree}/", "") if exc.hint else None
-                raise
-            return replace(edit, path=ws.root / edit.path.relative_to(tree))
-    edit = set_images_verified(ws.root / env.path, changes)
-    if edit.changed:
-        write_atomic(edit.path, edit.before.encode("utf-8"))
-    return edit
+            edit = set_images_verified(tree, plan.environment.path, plan.changes)
+    return _result(plan, action, edit, before, attempt, dry_run=True)
 
 
-def commit_edit(ws: Workspace, rel: str, edit: FileEdit, message: str) -> str:
-    try:
-        return ws.commit([rel], message)
-    except BaseException:
-        write_atomic(edit.path, edit.before.encode("utf-8"))
-        raise
+def _result(plan: Plan, action: str, edit: FileEdit, before: Sequence[ImageEntry],
+            attempt: int, *, dry_run: bool) -> ChangeResult:
+    env, rel = plan.environment, edit.label
+    changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
+    return ChangeResult(env.name, action, edit.changed, None, False, changed,
+                        edit.diff() if edit.changed else "", rel, plan.source,
+                        attempts=attempt, dry_run=dry_run)
 
 
 def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
@@ -150,7 +151,7 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
     return format_message(record, body=opts.message, skip_ci=opts.skip_ci)
 
 
-def _check_local_copy(ws: Workspace) -> None:
+def check_local_copy(ws: Workspace) -> None:
     """A local copy is verified and pushed as it is: it must hold nothing but what is committed
     and pushed, else kustomize would render uncommitted files and the push would carry the
     user's own unpushed commits."""
@@ -173,28 +174,9 @@ def _check_local_copy(ws: Workspace) -> None:
         )
 
 
-def _check_message(message: str | None) -> None:
+def check_message(message: str | None) -> None:
     if message and re.search(r"(?im)^\s*\*?\s*promoter-[a-z-]+\s*:", message):
         raise UsageError(
             "--message may not contain Promoter-* lines: promoter writes those trailers itself",
             hint="say why in plain text; promoter records what, where and from which build",
         )
-
-
-@contextmanager
-def repo_relative(ws: Workspace) -> Iterator[None]:
-    """Errors name files relative to the repository: a temporary clone's path means nothing to
-    the user once the clone is gone."""
-    try:
-        yield
-    except PromoterError as exc:
-        exc.message = relative(ws, exc.message)
-        exc.hint = relative(ws, exc.hint) if exc.hint else None
-        raise
-
-
-def relative(ws: Workspace, text: str) -> str:
-    if not ws.temporary:
-        return text
-    root = str(ws.root)
-    return text.replace(f"{root}/", "").replace(root, "the repository")

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from promoter.config import Config, Environment
 from promoter.errors import PolicyError, UsageError
 from promoter.gitrepo import Workspace
-from promoter.kustomization import ImageChange, ImageEntry, find_entry, parse_image_arg
+from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.entries import ImageChange, ImageEntry, find_entry
 from promoter.promotion.change import change
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner

@@ -10,9 +10,10 @@ from promoter.config import load_config
 from promoter.errors import ContentError, PromoterError, UsageError
 from promoter.gitrepo import open_workspace
 from promoter.history import HistoryEntry, environment_history
-from promoter.kustomization import ImageEntry
-from promoter.kustomize import ImageRef, list_images
-from promoter.promotion.change import change, relative, repo_relative
+from promoter.kustomize.entries import ImageEntry
+from promoter.kustomize.imageref import ImageRef
+from promoter.kustomize.rendered import list_images
+from promoter.promotion.change import change
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.planners import promote_planner
 from promoter.promotion.results import ChangeResult
@@ -49,7 +50,7 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
             try:
                 entries[env.name] = read_entries(ws, kustomization_rel(ws, env))
             except ContentError as exc:
-                errors[env.name] = relative(ws, str(exc))
+                errors[env.name] = str(exc)
         result = []
         for env in cfg.environments:
             mine, theirs = entries.get(env.name), entries.get(env.source or "")
@@ -70,8 +71,7 @@ def history(repo: RepoOptions, environment: str, *, limit: int | None = None
             ) -> list[HistoryEntry]:
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, got {limit}")
-    with (open_workspace(repo.repo, repo.branch, push=False, depth=None, read_only=True) as ws,
-          repo_relative(ws)):
+    with open_workspace(repo.repo, repo.branch, push=False, depth=None, read_only=True) as ws:
         env = load_config(ws.root, repo.config).environment(environment)
         rel = kustomization_rel(ws, env)
         return environment_history(ws, env.name, path=rel, limit=limit)
@@ -103,8 +103,8 @@ def validate(repo: RepoOptions, environments: Sequence[str] = ()) -> list[Valida
         for env in envs:
             try:
                 kustomization_rel(ws, env)
-                found = tuple(list_images(ws.root / env.path))
+                found = tuple(list_images(ws.root, env.path))
                 results.append(Validation(env.name, env.path, found, None))
             except PromoterError as exc:
-                results.append(Validation(env.name, env.path, (), relative(ws, str(exc))))
+                results.append(Validation(env.name, env.path, (), str(exc)))
         return results

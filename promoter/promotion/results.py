@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from promoter.config import Config, Environment
 from promoter.gitrepo import Workspace
-from promoter.kustomization import ImageChange, ImageEntry, find_entry
-
-
-@dataclass(frozen=True)
-class ImageDelta:
-    name: str
-    old_tag: str | None
-    new_tag: str | None
-    old_digest: str | None
-    new_digest: str | None
-
-    @property
-    def changed(self) -> bool:
-        return (self.old_tag, self.old_digest) != (self.new_tag, self.new_digest)
-
-    def to_json(self) -> dict[str, str | None]:
-        return {
-            "name": self.name,
-            "old_tag": self.old_tag,
-            "new_tag": self.new_tag,
-            "old_digest": self.old_digest,
-            "new_digest": self.new_digest,
-        }
-
-
-def deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
-            after: Sequence[ImageEntry]) -> tuple[ImageDelta, ...]:
-    deltas = []
-    for change in changes:
-        old, new = find_entry(before, change.name), find_entry(after, change.name)
-        deltas.append(ImageDelta(
-            change.name,
-            old.new_tag if old else None,
-            new.new_tag if new else None,
-            old.digest if old else None,
-            new.digest if new else None,
-        ))
-    return tuple(deltas)
+from promoter.kustomize.entries import ImageChange, ImageDelta
 
 
 @dataclass(frozen=True)

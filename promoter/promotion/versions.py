@@ -11,13 +11,9 @@ from collections.abc import Iterator, Sequence
 from promoter.config import Environment
 from promoter.errors import KustomizationError, PolicyError, UsageError
 from promoter.gitrepo import CommitInfo, Workspace
-from promoter.kustomization import (
-    ImageEntry,
-    find_entry,
-    find_kustomization,
-    read_file,
-    read_images,
-)
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageEntry, find_entry
+from promoter.kustomize.files import find_kustomization, read_file
 from promoter.trailers import parse_record
 
 
@@ -28,7 +24,7 @@ def kustomization_rel(ws: Workspace, env: Environment) -> str:
             f"overlay {env.path} of environment {env.name} does not exist in the repository",
             hint="check the path in promoter.yaml",
         )
-    return find_kustomization(overlay).relative_to(ws.root).as_posix()
+    return find_kustomization(ws.root, env.path)
 
 
 def read_entries(ws: Workspace, rel: str) -> list[ImageEntry]:

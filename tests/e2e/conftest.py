@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 
 PROJECT = Path(__file__).resolve().parents[2]
 PROMOTER = Path(sys.executable).with_name("promoter")

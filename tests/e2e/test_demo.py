@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 from tests.e2e.conftest import PROMOTER, git
 
 

@@ -19,7 +19,7 @@ import pytest
 from promoter.errors import GitError
 from promoter.gitrepo import Workspace, open_workspace
 from promoter.history import environment_history
-from promoter.kustomization import read_images
+from promoter.kustomize.document import read_images
 from promoter.promotion.versions import find_in_history, previous_state
 
 STAGING = "overlays/staging/kustomization.yaml"

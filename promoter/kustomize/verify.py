@@ -3,7 +3,7 @@
 kustomize silently ignores an images: entry whose name matches no container, so a typo would
 commit a change that deploys nothing. After every real edit the overlay is rendered; when the
 render fails or does not show the requested images, the kustomization file gets its original
-bytes back and the error says what the overlay does deploy.
+bytes back (the edit session) and the error says what the overlay does deploy.
 """
 
 from __future__ import annotations
@@ -12,50 +12,44 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from promoter.errors import VerificationError
-from promoter.kustomization import (
-    FileEdit,
-    ImageChange,
-    ImageEntry,
-    edit_images,
-    find_entry,
-    find_kustomization,
-    read_images,
-    write_atomic,
-)
-from promoter.kustomize import ImageRef, ImageUse, image_uses, render
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageChange, ImageEntry, find_entry, target_name
+from promoter.kustomize.files import FileEdit, find_kustomization
+from promoter.kustomize.imageref import ImageRef
+from promoter.kustomize.render import render
+from promoter.kustomize.rendered import ImageUse, image_uses
+from promoter.kustomize.session import edit_session
+from promoter.kustomize.splice import set_images_text
 
 _SHOWN = 20  # at most this many images or containers in one message
 
 
-def target_name(entry: ImageEntry) -> str:
-    """The image name containers carry after kustomize applied entry."""
-    return entry.new_name or entry.name
-
-
 def set_images_verified(
-    overlay: Path,
+    root: Path,
+    overlay: str,
     changes: Sequence[ImageChange],
     *,
     dry_run: bool = False,
     timeout: float | None = None,
 ) -> FileEdit:
-    """Apply changes to the overlay's images:, render it and check the result.
+    """Apply changes to the images: of `overlay` (relative to the repository root), render it
+    and check the result.
 
     dry_run edits nothing on disk and renders nothing. When the file did not change there is
     nothing to verify. Any failure after the write restores the original bytes, then raises
     (RenderError from kustomize, VerificationError when the render does not deploy the change).
     """
-    path = find_kustomization(overlay)
-    edit = edit_images(path, changes, dry_run=dry_run)
-    if dry_run or not edit.changed:
-        return edit
-    try:
-        verify_overlay(
-            overlay, expected_entries(edit.after, changes, source=str(path)), timeout=timeout
-        )
-    except BaseException:
-        write_atomic(path, edit.before.encode("utf-8"))  # edit_images read it as strict UTF-8
-        raise
+    label = find_kustomization(root, overlay)
+    path = root / label
+    with edit_session(path, label=label) as session:
+        after = set_images_text(session.before, changes, source=label)
+        edit = FileEdit(path=path, before=session.before, after=after, label=label)
+        if dry_run or not edit.changed:
+            return edit
+        session.write(after)
+        expected = expected_entries(after, changes, source=label)
+        verify_overlay(root, overlay, expected, timeout=timeout)
+        session.keep()
     return edit
 
 
@@ -75,18 +69,20 @@ def expected_entries(text: str, changes: Sequence[ImageChange], *, source: str) 
 
 
 def verify_overlay(
-    overlay: Path,
+    root: Path,
+    overlay: str,
     expected: Sequence[ImageEntry],
     *,
     timeout: float | None = None,
 ) -> list[ImageRef]:
-    """Render overlay and check every expected entry took effect; return the deployed images.
+    """Render the overlay and check every expected entry took effect; return the deployed images.
 
     For each entry, some container must run the target name (newName, else name), and every
     container running it must carry the entry's newTag and digest. Ephemeral containers are
     left out: kustomize does not rewrite them.
     """
-    uses = [use for use in image_uses(render(overlay, timeout=timeout)) if not use.ephemeral]
+    rendered = render(root, overlay, timeout=timeout)
+    uses = [use for use in image_uses(rendered) if not use.ephemeral]
     deployed = list(dict.fromkeys(use.image for use in uses))
     for entry in expected:
         _check_entry(overlay, entry, uses, deployed)
@@ -94,7 +90,7 @@ def verify_overlay(
 
 
 def _check_entry(
-    overlay: Path, entry: ImageEntry, uses: Sequence[ImageUse], deployed: Sequence[ImageRef]
+    overlay: str, entry: ImageEntry, uses: Sequence[ImageUse], deployed: Sequence[ImageRef]
 ) -> None:
     target = target_name(entry)
     matching = [use for use in uses if use.image.name == target]

@@ -22,14 +22,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from promoter.kustomization import (
-    ImageChange,
-    ImageEntry,
-    apply_change,
-    find_entry,
-    read_images,
-    set_image_text,
-)
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageChange, ImageEntry, apply_change, find_entry
+from promoter.kustomize.splice import set_image_text
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

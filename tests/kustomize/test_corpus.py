@@ -23,21 +23,18 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-from promoter.kustomization import (
-    apply_change,
-    edit_images,
-    find_entry,
-    find_kustomization,
-    parse_image_arg,
-    read_images,
-    set_image_text,
-)
+from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import apply_change, find_entry
+from promoter.kustomize.files import find_kustomization
+from promoter.kustomize.session import edit_images
+from promoter.kustomize.splice import set_image_text
 
 HEX_TAG = "0123456789abcdef0123456789abcdef01234567"
 DIGIT_TAG = "1234567"
 TAGS = (HEX_TAG, DIGIT_TAG)
 _SHARED = Path(
-    os.environ.get("PROMOTER_SHARED", Path(__file__).resolve().parent.parent.parent / "shared")
+    os.environ.get("PROMOTER_SHARED", Path(__file__).resolve().parents[3] / "shared")
 )
 
 
@@ -159,7 +156,7 @@ def check_edit(before: str, name: str, tag: str) -> None:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_corpus_edits_touch_only_the_value_or_the_new_entry(corpus_dir: Path, overlay: str) -> None:
-    text = find_kustomization(corpus_dir / overlay).read_bytes().decode("utf-8")
+    text = (corpus_dir / find_kustomization(corpus_dir, overlay)).read_bytes().decode("utf-8")
     images = overlay_images(corpus_dir, overlay)
     assert images
     for _, variant in variants(text):
@@ -206,8 +203,10 @@ def test_corpus_renders_differ_only_in_the_set_images(
     edited = {}
     for tag in TAGS:
         directory = copy_slug(corpus_dir, overlay, tmp_path / tag)
-        path = find_kustomization(directory)
-        edit = edit_images(path, [parse_image_arg(f"{image.name}={tag}") for image in images])
+        label = find_kustomization(tmp_path / tag, overlay)
+        path = tmp_path / tag / label
+        changes = [parse_image_arg(f"{image.name}={tag}") for image in images]
+        edit = edit_images(path, changes, label=label)
         assert edit.changed and path.read_text() == edit.after
         edited[tag] = directory
     with ThreadPoolExecutor(max_workers=3) as pool:

@@ -21,13 +21,11 @@ from pathlib import Path
 import pytest
 
 from promoter.errors import UsageError
-from promoter.kustomization import (
-    ImageEntry,
-    edit_images,
-    parse_image_arg,
-    read_images,
-    set_image_text,
-)
+from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageEntry
+from promoter.kustomize.session import edit_images
+from promoter.kustomize.splice import set_image_text
 
 DIGEST = "sha256:24a0c4b4a4c0eb97a1aabb8e29f18e917d05abfe1b7a7c07857230879ce7d3d3"
 
@@ -372,7 +370,7 @@ def test_kustomize_error_cases(tmp_path: Path) -> None:
     path = tmp_path / "kustomization.yaml"
     path.write_text(DEFAULT_KUSTOMIZATION)
     with pytest.raises(UsageError):  # "error: no args"
-        edit_images(path, [])
+        edit_images(path, [], label="kustomization.yaml")
     with pytest.raises(UsageError, match="'bad'"):  # "error: invalid args"
         parse_image_arg("bad")
     assert path.read_text() == DEFAULT_KUSTOMIZATION
@@ -411,7 +409,7 @@ def test_kustomize_reads_every_written_tag_as_the_intended_string(tmp_path: Path
     changes = [parse_image_arg(f"img{i}={tag}") for i, tag in enumerate(RENDER_TAGS)]
     changes.append(parse_image_arg(f"img0@{DIGEST}"))  # in a flow list: a plain ':' value
     changes.append(parse_image_arg(f"img1:{RENDER_TAGS[1]}@{DIGEST}"))
-    edit_images(kustomization, changes)
+    edit_images(kustomization, changes, label="kustomization.yaml")
     rendered = kubectl_kustomize(tmp_path)
     images = [line.split("image: ", 1)[1] for line in rendered.splitlines() if "image: " in line]
     expected = [f"img{i}:{tag}" for i, tag in enumerate(RENDER_TAGS)]

@@ -1,0 +1,62 @@
+"""Reading a kustomization's images: entries, and the errors of a file promoter cannot read."""
+
+from __future__ import annotations
+
+import pytest
+
+from promoter.errors import ExitCode, KustomizationError
+from promoter.kustomize.document import read_images
+from promoter.kustomize.entries import ImageEntry
+
+D1 = "sha256:" + "a" * 64
+D2 = "sha256:" + "b" * 64
+
+
+def test_read_images_reads_entries_and_normalises_empty_values() -> None:
+    text = (
+        "images:\n"
+        "- name: web\n  newName: m/web\n  newTag: 'v1'\n  digest:\n"
+        f"- {{name: api, digest: {D1}, tagSuffix: -x, newTag: ''}}\n"
+    )
+    assert read_images(text) == [
+        ImageEntry("web", new_name="m/web", new_tag="v1"),
+        ImageEntry("api", digest=D1, tag_suffix="-x"),
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "resources: [a.yaml]\n", "images:\n"])
+def test_read_images_without_entries(text: str) -> None:
+    assert read_images(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("images: [\n", "not valid YAML"),
+        ("images:\n- name: a\nimages: []\n", "duplicate key 'images'"),
+        ("images:\n- name: a\n  name: b\n", "duplicate key 'name'"),
+        ("images: web\n", "not a list"),
+        ("images: {name: web}\n", "not a list"),
+        ("images:\n- web\n", "not a mapping"),
+        ("images:\n- newTag: v1\n", "has no name"),
+        ("images:\n- name: web\n  newTag: 1234567\n", "kustomize rejects it"),
+        ("images:\n- name: web\n  newTag: yes\n", "kustomize rejects it"),
+        ("images:\n- name: web\n  newTag: [a]\n", "not a string"),
+        ("a: 1\n---\nb: 2\n", "2 YAML documents"),
+        ("- a\n", "not a mapping"),
+        ("a:\n\tb: 1\n", "not valid YAML"),
+        ("a: 1\rb: 2\r", "bare CR"),
+        ("<<: {images: []}\n", "merge key"),
+    ],
+)
+def test_read_images_errors(text: str, message: str) -> None:
+    with pytest.raises(KustomizationError, match=message) as caught:
+        read_images(text, source="overlay/kustomization.yaml")
+    assert str(caught.value).startswith("overlay/kustomization.yaml")
+    assert caught.value.exit_code == ExitCode.INVALID
+
+
+def test_read_images_accepts_what_kustomize_reads_as_strings() -> None:
+    # kustomize (Go yaml.v2) reads a plain timestamp as a string; an explicit !!str is a string.
+    text = "images:\n- name: web\n  newTag: 2001-01-01\n- name: api\n  newTag: !!str 123\n"
+    assert [e.new_tag for e in read_images(text)] == ["2001-01-01", "123"]
