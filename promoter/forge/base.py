@@ -1,14 +1,13 @@
 """What promoter needs from a pull-request forge, independent of the provider.
 
-A provider (GitHub today; GitLab merge requests or Bitbucket later) is one module with one
-class that satisfies `PullRequestProvider`. Everything above it (the CLI, `wait_for_merge`)
+A provider (GitHub today; GitLab merge requests or Bitbucket later) is one class that
+satisfies `PullRequestProvider`. Everything above it (promoter.pullrequest, the CLI)
 only uses this Protocol and the frozen dataclasses below.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -123,8 +122,6 @@ class PullRequestProvider(Protocol):
         """Merge only if the head is still `sha`; return the merge commit sha."""
         ...
 
-    def close(self, number: int) -> None: ...
-
 
 def verdicts(
     reviews: Iterable[Review], *, head_sha: str
@@ -143,28 +140,3 @@ def verdicts(
     changes = tuple(sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED"))
     return approvals, changes
 
-
-def wait_for_merge(
-    provider: PullRequestProvider,
-    number: int,
-    *,
-    timeout: float,
-    interval: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> PullRequestStatus:
-    """Poll until the PR is merged or closed, or `timeout` seconds passed; return the last status.
-
-    `clock` and `sleep` are injectable so callers (and tests) control time.
-    """
-    if interval <= 0:
-        raise ValueError("interval must be positive")
-    deadline = clock() + timeout
-    while True:
-        current = provider.status(number)
-        if current.state in (MERGED, CLOSED):
-            return current
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return current
-        sleep(min(interval, remaining))

@@ -16,24 +16,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from urllib.parse import quote, unquote
+from urllib.parse import quote
+
+from promoter.kustomize.entries import ImageDelta
 
 GITHUB_BODY_LIMIT = 65536
 MARKER = "<!-- promoter:environment={environment} -->"
 HEADINGS = {"promote": "Promote to {environment}", "rollback": "Roll back {environment}"}
 TRIM_NOTE = "… {count} lines trimmed; run `promoter diff` to see all"
 ROWS_NOTE = "… {count} more images not shown; run `promoter diff` to see all"
-_MARKER_RE = re.compile(r"<!-- promoter:environment=(?P<environment>[^\s<>]+) -->")
 _BACKTICKS = re.compile(r"`+")
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    name: str
-    old_tag: str | None
-    new_tag: str | None
-    old_digest: str | None
-    new_digest: str | None
 
 
 def pr_body(
@@ -41,7 +33,7 @@ def pr_body(
     environment: str,
     source: str | None,
     source_commit: str | None,
-    images: Sequence[ImageRow],
+    images: Sequence[ImageDelta],
     build_url: str | None,
     overlay_diff: str,
     rendered_diff: str,
@@ -57,42 +49,56 @@ def pr_body(
         raise ValueError("a pull request body needs an environment name")
     if action not in HEADINGS:
         raise ValueError(f"no pull request heading for action {action!r}")
-    intro = _intro(environment, action, source, source_commit, build_url)
-    rows = [_row(image) for image in images]
-    overlay = _DiffSection("Overlay diff", overlay_diff)
-    rendered = _DiffSection("Rendered manifests diff", rendered_diff)
+    parts = _Parts(
+        intro=_intro(environment, action, source, source_commit, build_url),
+        rows=tuple(_row(image) for image in images),
+        overlay=_DiffSection("Overlay diff", overlay_diff),
+        rendered=_DiffSection("Rendered manifests diff", rendered_diff),
+    )
+    return _fit(parts, limit)
 
-    def compose(row_count: int, overlay_keep: int, rendered_keep: int) -> str:
+
+# --------------------------------------------------------------------------- fitting
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The body's pieces; composed with the first rows and diff lines that fit."""
+
+    intro: str
+    rows: tuple[str, ...]
+    overlay: _DiffSection
+    rendered: _DiffSection
+
+    def compose(self, row_count: int, overlay_keep: int, rendered_keep: int) -> str:
         return "\n\n".join(
-            (intro, _table(rows, row_count), overlay.render(overlay_keep),
-             rendered.render(rendered_keep))
+            (self.intro, _table(self.rows, row_count), self.overlay.render(overlay_keep),
+             self.rendered.render(rendered_keep))
         ) + "\n"
 
-    def size(row_count: int, overlay_keep: int, rendered_keep: int) -> int:
-        # lengths of the diff sections are computed, not rendered: diffs can be megabytes
-        table = len(intro) + len(_table(rows, row_count)) + 3 * len("\n\n") + len("\n")
-        return table + overlay.length(overlay_keep) + rendered.length(rendered_keep)
+    def size(self, row_count: int, overlay_keep: int, rendered_keep: int) -> int:
+        """len(self.compose(...)); the diff sections are measured, not rendered: diffs can be
+        megabytes."""
+        table = len(self.intro) + len(_table(self.rows, row_count)) + 3 * len("\n\n") + 1
+        return table + self.overlay.length(overlay_keep) + self.rendered.length(rendered_keep)
 
-    everything = (len(rows), overlay.lines_count, rendered.lines_count)
-    if size(*everything) <= limit:
-        return compose(*everything)
-    keep = _largest(lambda k: size(len(rows), overlay.lines_count, k) <= limit,
-                    rendered.lines_count - 1)
+
+def _fit(parts: _Parts, limit: int) -> str:
+    """The whole body when it fits in limit; else with the rendered diff trimmed, then the
+    overlay diff as well, then (in extreme cases) table rows."""
+    rows, overlay, rendered = len(parts.rows), parts.overlay.lines_count, parts.rendered.lines_count
+    if parts.size(rows, overlay, rendered) <= limit:
+        return parts.compose(rows, overlay, rendered)
+    keep = _largest(lambda k: parts.size(rows, overlay, k) <= limit, rendered - 1)
     if keep is not None:
-        return compose(len(rows), overlay.lines_count, keep)
-    keep = _largest(lambda k: size(len(rows), k, 0) <= limit, overlay.lines_count - 1)
+        return parts.compose(rows, overlay, keep)
+    keep = _largest(lambda k: parts.size(rows, k, 0) <= limit, overlay - 1)
     if keep is not None:
-        return compose(len(rows), keep, 0)
-    keep = _largest(lambda k: size(k, 0, 0) <= limit, len(rows) - 1)
+        return parts.compose(rows, keep, 0)
+    keep = _largest(lambda k: parts.size(k, 0, 0) <= limit, rows - 1)
     if keep is not None:
-        return compose(keep, 0, 0)
+        return parts.compose(keep, 0, 0)
     raise ValueError(f"a pull request body limit of {limit} characters is too small")
-
-
-def environment_from_body(body: str) -> str | None:
-    """The environment named by the hidden marker in a PR body written by pr_body."""
-    match = _MARKER_RE.search(body)
-    return unquote(match["environment"]) if match else None
 
 
 # --------------------------------------------------------------------------- pieces
@@ -123,7 +129,7 @@ def _intro(environment: str, action: str, source: str | None, commit: str | None
     return "\n".join(lines)
 
 
-def _row(image: ImageRow) -> str:
+def _row(image: ImageDelta) -> str:
     return (
         f"| {_code(image.name)} | {_change(image.old_tag, image.new_tag)} "
         f"| {_change(image.old_digest, image.new_digest)} |"

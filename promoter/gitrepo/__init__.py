@@ -6,7 +6,6 @@ remote addresses from paths; open.py opens a Workspace (workspace.py); its `log`
 history and its `branches` (branches.py) handles promotion pull request branches.
 """
 
-from promoter.gitrepo.backoff import backoff_delays
 from promoter.gitrepo.branches import Branches
 from promoter.gitrepo.command import TIMEOUT_VAR, GitRunner, git_timeout
 from promoter.gitrepo.log import CommitInfo, Log
@@ -24,7 +23,6 @@ __all__ = [
     "Log",
     "RemoteLocation",
     "Workspace",
-    "backoff_delays",
     "git_timeout",
     "is_url",
     "open_workspace",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from promoter.forge.github import GitHubProvider, RetryPolicy
+from promoter.forge.github import GitHubProvider
+from promoter.retry import RetryPolicy
 
 from .github_standin import (
     BOT,
@@ -24,7 +26,8 @@ from .github_standin import (
     start_git_standin,
 )
 
-__all__ = ["BOT", "OTHER_REVIEWER", "OTHER_REVIEWER_TOKEN", "REVIEWER", "REVIEWER_TOKEN", "TOKEN"]
+__all__ = ["BOT", "OTHER_REVIEWER", "OTHER_REVIEWER_TOKEN", "REVIEWER", "REVIEWER_TOKEN", "TOKEN",
+           "Longest", "Sleeps", "retry"]
 
 #: make_github(git_dir, delete_branch_on_merge=False) -> a started, git-backed stand-in
 MakeGitHub = Callable[..., GitHubStandIn]
@@ -48,6 +51,18 @@ class Sleeps:
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+class Longest(random.Random):
+    """Jitter that always picks the longest pause, so backoff pauses are predictable."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def retry(sleeps: Callable[[float], None], attempts: int = 3, base: float = 0.5) -> RetryPolicy:
+    """The policy of the forge tests: pauses of base, 2*base, ... recorded by `sleeps`."""
+    return RetryPolicy(attempts=attempts, base=base, sleep=sleeps, rng=Longest())
 
 
 def _serve(checker: SpecChecker, prefix: str) -> Iterator[GitHubStandIn]:
@@ -102,8 +117,7 @@ def make_github(spec_checker: SpecChecker) -> Iterator[MakeGitHub]:
 @pytest.fixture
 def provider(github: GitHubStandIn, sleeps: Sleeps) -> Iterator[GitHubProvider]:
     with GitHubProvider(
-        github.owner, github.repo, TOKEN, api_url=github.url,
-        retry=RetryPolicy(attempts=3, backoff=0.5, max_rate_limit_wait=120.0),
-        sleep=sleeps, now=lambda: 1_700_000_000.0, timeout=5.0,
+        github.owner, github.repo, TOKEN, api_url=github.url, retry=retry(sleeps),
+        max_rate_limit_wait=120.0, now=lambda: 1_700_000_000.0, timeout=5.0,
     ) as client:
         yield client

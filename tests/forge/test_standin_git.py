@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from promoter.errors import ForgeError
-from promoter.forge.github import GitHubProvider, RetryPolicy
+from promoter.forge.github import GitHubProvider
+from promoter.retry import RetryPolicy
 
 from .conftest import BOT, TOKEN, MakeGitHub
 from .github_standin import GitHubStandIn, Json, StandInGitError
@@ -362,8 +363,8 @@ def test_merge_after_polls_merges_for_real(
 @pytest.fixture
 def client(github: GitHubStandIn) -> Iterator[GitHubProvider]:
     with GitHubProvider(github.owner, github.repo, TOKEN, api_url=github.url,
-                        retry=RetryPolicy(attempts=1, backoff=0.0, max_rate_limit_wait=0.0),
-                        sleep=lambda _: None, timeout=5.0) as provider:
+                        retry=RetryPolicy(attempts=1, sleep=lambda _: None),
+                        max_rate_limit_wait=0.0, timeout=5.0) as provider:
         yield provider
 
 
