@@ -23,6 +23,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
+from promoter.circleci_lint.sources import check_pipeline_file
 from promoter.errors import ExitCode, PromoterError
 from promoter.history import SUBJECT_VERB, split_source
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions
@@ -439,7 +440,7 @@ def check_pipeline(
 ) -> None:
     """Fail (exit 4) when a job can change a guarded environment without an approval upstream."""
     c = _common(repo, branch, config, push, json_out, dry_run, message, skip_ci, debug)
-    _run(c, lambda: promotion.check_pipeline_file(c.repo, path), _show_pipeline,
+    _run(c, lambda: check_pipeline_file(c.repo, path), _show_pipeline,
          code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
 
 

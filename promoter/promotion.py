@@ -14,13 +14,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from promoter.config import Config, Environment, load_config
 from promoter.errors import (
     ContentError,
-    GitError,
     KustomizationError,
     PolicyError,
     PromoterError,
@@ -56,8 +54,6 @@ from promoter.kustomization import (
 )
 from promoter.kustomize import ImageRef, list_images
 from promoter.overlay import set_images_verified
-from promoter.pipeline import PipelineReport, check_pipeline
-from promoter.sanitize import redact
 
 
 @dataclass(frozen=True)
@@ -267,49 +263,6 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
             result.append(EnvironmentStatus(env.name, env.path, env.source, tuple(mine or ()),
                                             in_sync, errors.get(env.name)))
         return result
-
-
-CONVENTIONAL_SOURCES: dict[str, str | None] = {"staging": None, "production": "staging"}
-
-
-def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
-    """Environments and their sources for check-pipeline, and where they came from.
-
-    From --config when it is an absolute path, else from the GitOps repository (--repo). A
-    service repository (the usual place of the CircleCI config) has no environments of its own:
-    then the convention, production from staging, applies."""
-    if repo.config is not None and Path(repo.config).is_absolute():
-        given = load_config(Path("/"), repo.config)
-        return {e.name: e.source for e in given.environments}, repo.config
-    local_default = repo.repo == "." and repo.config is None
-    cfg: Config | None = None
-    try:
-        with open_workspace(repo.repo, repo.branch, push=False, depth=1, read_only=True) as ws:
-            cfg = load_config(ws.root, repo.config)
-    except (GitError, UsageError):  # "." is no git working copy
-        if not local_default:
-            raise
-    if cfg is None or not cfg.environments:
-        if not local_default:
-            raise UsageError(f"{repo.repo} declares no environments",
-                             hint="pass the GitOps repository as --repo, or --config FILE")
-        return dict(CONVENTIONAL_SOURCES), (
-            "the convention (production from staging): this repository has no environments; "
-            "pass --repo GITOPS_URL to use the GitOps repository's promoter.yaml")
-    where = cfg.path or f"the folders under {repo.repo}/overlays"
-    return {e.name: e.source for e in cfg.environments}, f"{where} in {redact(repo.repo)}"
-
-
-def check_pipeline_file(repo: RepoOptions, path: str) -> PipelineReport:
-    """check-pipeline: lint the CircleCI config at `path` against the environments' sources."""
-    file = Path(path)
-    if not file.is_file():
-        raise UsageError(f"CircleCI config {path} not found",
-                         hint="pass the path of the CircleCI config to check")
-    text = file.read_text(encoding="utf-8")
-    sources, where = pipeline_sources(repo)
-    report = check_pipeline(text, sources, path=path)
-    return replace(report, checked=[f"environments from {where}", *report.checked])
 
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
