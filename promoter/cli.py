@@ -21,6 +21,7 @@ from typer._click import Context, HelpFormatter
 from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
+from promoter.circleci_lint.sources import check_pipeline_file
 from promoter.cli_options import (
     Command,
     OutputOptions,
@@ -285,7 +286,7 @@ def check_pipeline(
     *, repo: RepoOptions, output: OutputOptions,
 ) -> None:
     """Fail (exit 4) when a job can change a guarded environment without an approval upstream."""
-    _run(output, lambda: promotion.check_pipeline_file(repo, path), Display.pipeline,
+    _run(output, lambda: check_pipeline_file(repo, path), Display.pipeline,
          code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
 
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from promoter.errors import ConfigError, UsageError
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
+from promoter.yamlsource import YamlSource
 
 CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
@@ -26,6 +25,7 @@ DEFAULT_PR_LABELS = ("promotion",)
 OVERLAYS_DIR = "overlays"
 _NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_HINT = "see README.md, section promoter.yaml"
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,15 @@ def load_config(root: Path, config: str | None = None) -> Config:
             raise ConfigError(
                 f"config file {config} not found", hint="check --config / PROMOTER_CONFIG"
             )
-        return parse_config(path.read_text(encoding="utf-8"), source=config)
+        return parse_config(_read(path, config), source=config)
     default = root / CONFIG_NAME
     if default.is_file():
-        return parse_config(default.read_text(encoding="utf-8"), source=CONFIG_NAME)
+        return parse_config(_read(default, CONFIG_NAME), source=CONFIG_NAME)
     return conventional_config(root)
+
+
+def _read(path: Path, label: str) -> str:
+    return YamlSource(label, ConfigError).read(path)
 
 
 def conventional_config(root: Path) -> Config:
@@ -96,43 +100,15 @@ def conventional_config(root: Path) -> Config:
 
 
 def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{source}{line}: malformed YAML: {exc.problem or exc}") from exc
-    except YAMLError as exc:
-        raise ConfigError(f"{source}: malformed YAML: {exc}") from exc
+    r = _Reader(source, ConfigError, hint=_HINT)
+    data = r.load(text)
     if data is None:
         data = CommentedMap()
-    return _build(_Reader(source), data)
+    return _build(r, data)
 
 
-class _Reader:
+class _Reader(YamlSource[ConfigError]):
     """Type checks with file:line in every message."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def at(self, node: Any, key: Any = None) -> str:
-        line: int | None = None
-        try:
-            if key is not None and isinstance(node, CommentedMap):
-                line = node.lc.key(key)[0]
-            elif key is not None and isinstance(node, CommentedSeq):
-                line = node.lc.item(key)[0]
-            elif hasattr(node, "lc"):
-                line = node.lc.line
-        except (KeyError, IndexError, TypeError):
-            line = None
-        return f"{self.source}:{line + 1}" if line is not None else self.source
-
-    def fail(self, node: Any, key: Any, message: str) -> ConfigError:
-        hint = "see README.md, section promoter.yaml"
-        return ConfigError(f"{self.at(node, key)}: {message}", hint=hint)
 
     def string(self, node: CommentedMap, key: str, *, required: bool = False) -> str | None:
         if key not in node or node[key] is None:
@@ -172,7 +148,7 @@ def _build(r: _Reader, data: Any) -> Config:
     except re.error as exc:
         message = f"tag_pattern is not a valid regular expression: {exc}"
         raise r.fail(data, "tag_pattern", message) from exc
-    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.source)
+    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label)
 
 
 def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:

@@ -80,3 +80,20 @@ def test_unknown_environment_lists_known(tmp_path: Path) -> None:
 def test_explicit_config_path_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path, "deploy/promoter.yaml")
+
+
+@pytest.mark.parametrize("given", [None, "deploy/promoter.yaml"])
+def test_config_that_is_not_utf8_names_file_and_offset(tmp_path: Path, given: str | None) -> None:
+    path = tmp_path / (given or "promoter.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"environments:\n  - name: \xff\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, given)
+    assert info.value.message == (
+        f"{given or 'promoter.yaml'}: not UTF-8 text at byte offset 24 (0xff: invalid start byte)")
+    assert info.value.exit_code is ExitCode.USAGE
+
+
+def test_config_with_windows_newlines_reads_as_before(tmp_path: Path) -> None:
+    (tmp_path / "promoter.yaml").write_bytes(GOOD.replace("\n", "\r\n").encode())
+    assert load_config(tmp_path).environments == parse_config(GOOD).environments

@@ -5,7 +5,6 @@ edit-verify-commit-push loop), queries (read-only commands)."""
 
 from promoter.promotion.change import change, commit_kept, commit_message, edited, preview
 from promoter.promotion.options import CommitOptions, RepoOptions
-from promoter.promotion.pipeline_sources import check_pipeline_file, pipeline_sources
 from promoter.promotion.planners import (
     promote,
     promote_planner,
@@ -32,13 +31,11 @@ __all__ = [
     "RepoOptions",
     "Validation",
     "change",
-    "check_pipeline_file",
     "commit_kept",
     "commit_message",
     "diff",
     "edited",
     "history",
-    "pipeline_sources",
     "preview",
     "promote",
     "promote_planner",

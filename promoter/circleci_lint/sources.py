@@ -1,16 +1,22 @@
-"""The check-pipeline plumbing (moving to promoter.circleci_lint)."""
+"""check-pipeline's inputs: the CircleCI file, and the environments' sources with a label
+saying where they came from (promoter.yaml of the GitOps repository, --config, or the convention).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from promoter.circleci_lint import check_pipeline, model
+from promoter.circleci_lint.report import PipelineReport
 from promoter.config import Config, load_config
 from promoter.errors import GitError, UsageError
 from promoter.gitrepo import open_workspace
-from promoter.pipeline import PipelineReport, check_pipeline
-from promoter.promotion.options import RepoOptions
 from promoter.sanitize import redact
+
+if TYPE_CHECKING:  # promotion may re-export check_pipeline_file: no import cycle at run time
+    from promoter.promotion import RepoOptions
 
 CONVENTIONAL_SOURCES: dict[str, str | None] = {"staging": None, "production": "staging"}
 
@@ -49,7 +55,7 @@ def check_pipeline_file(repo: RepoOptions, path: str) -> PipelineReport:
     if not file.is_file():
         raise UsageError(f"CircleCI config {path} not found",
                          hint="pass the path of the CircleCI config to check")
-    text = file.read_text(encoding="utf-8")
+    text = model.source(path).read(file)
     sources, where = pipeline_sources(repo)
     report = check_pipeline(text, sources, path=path)
     return replace(report, checked=[f"environments from {where}", *report.checked])
