@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from promoter.kustomize.imageref import ImageRef
 from promoter.sanitize import redact
 
 TRAILER_PREFIX = "Promoter-"
@@ -42,13 +43,8 @@ _TRAILER_LINE = re.compile(
 _SHORT_DIGEST = 12
 
 
-@dataclass(frozen=True)
-class ImageTrailer:
+class ImageTrailer(ImageRef):
     """One image as written in a Promoter-Image trailer: NAME=TAG[@DIGEST] or NAME@DIGEST."""
-
-    name: str
-    tag: str | None = None
-    digest: str | None = None
 
     def format(self) -> str:
         text = self.name

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from promoter.config import Config
 from promoter.errors import UsageError
 from promoter.forge.base import (
+    Draft,
     PullRequest,
     PullRequestExists,
     PullRequestIncomplete,
@@ -29,6 +30,7 @@ from promoter.gitrepo import is_url
 from promoter.sanitize import redact
 
 __all__ = [
+    "Draft",
     "GitHubProvider",
     "PullRequest",
     "PullRequestExists",

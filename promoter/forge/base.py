@@ -37,6 +37,19 @@ class PullRequest:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """A pull request to open: branch `head` into `base`, its text, and who should review it."""
+
+    head: str
+    base: str
+    title: str
+    body: str
+    labels: Sequence[str] = ()
+    reviewers: Sequence[str] = ()
+    team_reviewers: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class Review:
     user: str
     state: str  # upper case: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
@@ -94,17 +107,7 @@ class PullRequestProvider(Protocol):
         closed: what pr-status reads when the promotion PR was merged before it looked."""
         ...
 
-    def open_pull_request(
-        self,
-        *,
-        head: str,
-        base: str,
-        title: str,
-        body: str,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        team_reviewers: Sequence[str],
-    ) -> PullRequest:
+    def open_pull_request(self, draft: Draft) -> PullRequest:
         """Open the pull request, then label it and request reviews. PullRequestExists when one
         from head into base is open already; PullRequestIncomplete when it was opened but the
         labels or review requests failed."""

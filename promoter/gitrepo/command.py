@@ -7,16 +7,16 @@ hang) and literal pathspecs (file names are never globs).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from promoter import process
-from promoter.errors import GitError, UsageError
+from promoter.errors import GitError
 from promoter.process import Completed
 from promoter.sanitize import foreign, redact, strip_control
+from promoter.timeouts import seconds_from_env
 
 TIMEOUT_VAR = "PROMOTER_GIT_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0
@@ -38,21 +38,8 @@ _TOWARDS = {"push": "to", "fetch": "from", "clone": "of", "ls-remote": "on"}
 
 
 def git_timeout(environ: Mapping[str, str] | None = None) -> float:
-    """Seconds one git command may take: PROMOTER_GIT_TIMEOUT, else 300. UsageError unless it is
-    a finite positive number."""
-    value = (os.environ if environ is None else environ).get(TIMEOUT_VAR, "").strip()
-    if not value:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise UsageError(f"{TIMEOUT_VAR}={foreign(value, 64)!r} is not a positive number of "
-                         "seconds",
-                         hint=f"set {TIMEOUT_VAR} to the seconds one git command may take "
-                         f"(default {DEFAULT_TIMEOUT:g}), or unset it")
-    return seconds
+    """Seconds one git command may take: PROMOTER_GIT_TIMEOUT, else 300."""
+    return seconds_from_env(TIMEOUT_VAR, DEFAULT_TIMEOUT, "one git command", environ)
 
 
 def detail(done: Completed) -> str:

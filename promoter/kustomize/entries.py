@@ -12,7 +12,7 @@ The rules follow `kustomize edit set image`, with these deliberate differences:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from promoter.errors import KustomizationError
 
@@ -130,13 +130,7 @@ class ImageDelta:
         return (self.old_tag, self.old_digest) != (self.new_tag, self.new_digest)
 
     def to_json(self) -> dict[str, str | None]:
-        return {
-            "name": self.name,
-            "old_tag": self.old_tag,
-            "new_tag": self.new_tag,
-            "old_digest": self.old_digest,
-            "new_digest": self.new_digest,
-        }
+        return dict(asdict(self))
 
 
 def deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],

@@ -15,9 +15,10 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from promoter.errors import RenderError, UsageError
+from promoter.errors import RenderError
 from promoter.process import STDOUT_LIMIT, CommandNotFound, CommandTimeout, Completed, run
 from promoter.sanitize import foreign
+from promoter.timeouts import seconds_from_env
 
 ENV_VAR = "PROMOTER_KUSTOMIZE"
 DEFAULT_TIMEOUT = 120.0
@@ -55,16 +56,7 @@ def kustomize_command(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def render_timeout(environ: Mapping[str, str] | None = None) -> float:
     """Seconds a render may take: PROMOTER_RENDER_TIMEOUT, else 120."""
-    value = (os.environ if environ is None else environ).get(TIMEOUT_VAR, "").strip()
-    if not value:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:  # nan too
-        raise UsageError(f"{TIMEOUT_VAR}={value!r} is not a positive number of seconds")
-    return seconds
+    return seconds_from_env(TIMEOUT_VAR, DEFAULT_TIMEOUT, "one kustomize render", environ)
 
 
 def render(

@@ -16,7 +16,7 @@ from promoter.kustomize.rendered import list_images
 from promoter.promotion.change import change
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.planners import promote_planner
-from promoter.promotion.results import ChangeResult
+from promoter.promotion.results import ChangeResult, shallow
 from promoter.promotion.versions import kustomization_rel, read_entries, same_images
 
 
@@ -30,14 +30,7 @@ class EnvironmentStatus:
     error: str | None = None  # this environment's kustomization could not be read
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "path": self.path,
-            "source": self.source,
-            "in_sync": self.in_sync,
-            "error": self.error,
-            "images": [e.to_json() for e in self.images],
-        }
+        return {**shallow(self), "images": [e.to_json() for e in self.images]}
 
 
 def status(repo: RepoOptions) -> list[EnvironmentStatus]:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from promoter.config import Config, Environment
 from promoter.gitrepo import Workspace
 from promoter.kustomize.entries import ImageChange, ImageDelta
+
+
+def shallow(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A result dataclass's fields by name, values as they are (the caller converts nested
+    objects)."""
+    return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
 
 
 @dataclass(frozen=True)
@@ -33,20 +39,8 @@ class ChangeResult:
         return tuple((self.pull_request or {}).get("warnings", ()))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "environment": self.environment,
-            "action": self.action,
-            "changed": self.changed,
-            "commit": self.commit,
-            "pushed": self.pushed,
-            "dry_run": self.dry_run,
-            "path": self.path,
-            "source": self.source,
-            "attempts": self.attempts,
-            "images": [d.to_json() for d in self.images],
-            "diff": self.diff,
-            "pull_request": self.pull_request,
-        }
+        data = shallow(self, leave_out=("message",))
+        return {**data, "images": [d.to_json() for d in self.images]}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 from promoter.config import load_config
 from promoter.errors import GitError, PromoterError, PushRejected, UsageError
 from promoter.forge import (
+    Draft,
     PullRequest,
     PullRequestExists,
     PullRequestIncomplete,
@@ -181,10 +182,10 @@ def _publish_once(ws: Workspace, provider: PullRequestProvider, proposal: _Propo
 def _open(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
           branch: str, warnings: list[str]) -> PullRequest | None:
     try:
-        return provider.open_pull_request(
+        return provider.open_pull_request(Draft(
             head=branch, base=proposal.base, title=proposal.title, body=proposal.body,
             labels=proposal.labels, reviewers=proposal.reviewers,
-            team_reviewers=proposal.team_reviewers)
+            team_reviewers=proposal.team_reviewers))
     except PullRequestExists:
         return None  # another run opened it since find_open: update that one
     except PullRequestIncomplete as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from promoter.errors import ForgeError, PromoterError
 from promoter.forge import (
+    Draft,
     PullRequest,
     PullRequestExists,
     PullRequestIncomplete,
@@ -115,10 +116,10 @@ class MemoryForge:
         found = [p for p in self.pulls.values() if p.head == head and p.base == base]
         return max(found, key=lambda p: p.number).view() if found else None
 
-    def open_pull_request(self, *, head: str, base: str, title: str, body: str,
-                          labels: Sequence[str], reviewers: Sequence[str],
-                          team_reviewers: Sequence[str]) -> PullRequest:
+    def open_pull_request(self, draft: Draft) -> PullRequest:
         self._enter("open_pull_request")
+        head, base, title, body = draft.head, draft.base, draft.title, draft.body
+        labels, reviewers, team_reviewers = draft.labels, draft.reviewers, draft.team_reviewers
         sha = self._tip(head)
         if sha is None:
             raise ForgeError(f"cannot open a pull request from {head}: no such branch")

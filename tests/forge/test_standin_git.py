@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from promoter.errors import ForgeError
+from promoter.forge import Draft
 from promoter.forge.github import GitHubProvider
 from promoter.retry import RetryPolicy
 
@@ -370,8 +371,8 @@ def client(github: GitHubStandIn) -> Iterator[GitHubProvider]:
 
 def test_the_provider_opens_and_squash_merges_a_pushed_branch(
         client: GitHubProvider, remote: Remote, pushed: str) -> None:
-    pr = client.open_pull_request(head=BRANCH, base="main", title="Promote web", body="b",
-                                  labels=(), reviewers=(), team_reviewers=())
+    pr = client.open_pull_request(Draft(head=BRANCH, base="main", title="Promote web",
+                                        body="b"))
 
     merged = client.merge(pr.number, sha=pr.head_sha, method="squash")
 
@@ -382,8 +383,8 @@ def test_the_provider_opens_and_squash_merges_a_pushed_branch(
 
 def test_the_provider_sees_a_force_push_as_a_modified_head(
         client: GitHubProvider, remote: Remote, pushed: str) -> None:
-    pr = client.open_pull_request(head=BRANCH, base="main", title="Promote web", body="b",
-                                  labels=(), reviewers=(), team_reviewers=())
+    pr = client.open_pull_request(Draft(head=BRANCH, base="main", title="Promote web",
+                                        body="b"))
     remote.commit(BRANCH, {"app.txt": "tag: v3\n"}, "promote web to v3", start="main")
 
     with pytest.raises(ForgeError, match="no longer"):

@@ -11,7 +11,7 @@ import pytest
 
 import promoter.pullrequest.proposal
 from promoter.errors import ForgeError, GitError, UsageError
-from promoter.forge import PullRequestExists
+from promoter.forge import Draft, PullRequestExists
 from promoter.promotion import ChangeResult, CommitOptions, RepoOptions, promote_planner
 from promoter.pullrequest import WaitOptions, propose
 
@@ -86,8 +86,7 @@ def test_a_pull_request_with_an_older_branch_name_is_updated_on_its_branch(bench
     """Older versions of promoter named one branch per promotion under promoter/ENV/."""
     old = "promoter/production/20240501-web"
     git_sha = bench.push_to(old)
-    bench.forge.open_pull_request(head=old, base="main", title="old", body="old", labels=(),
-                                  reviewers=(), team_reviewers=())
+    bench.forge.open_pull_request(Draft(head=old, base="main", title="old", body="old"))
     result = bench.promote()
     assert result.pull_request is not None
     assert (result.pull_request["branch"], result.pull_request["updated"]) == (old, True)

@@ -18,6 +18,7 @@ import httpx
 
 from promoter.errors import ForgeError, UsageError
 from promoter.forge.base import (
+    Draft,
     PullRequest,
     PullRequestExists,
     PullRequestIncomplete,
@@ -147,19 +148,10 @@ class GitHubProvider:
 
     # ------------------------------------------------------------------ opening, updating
 
-    def open_pull_request(
-        self,
-        *,
-        head: str,
-        base: str,
-        title: str,
-        body: str,
-        labels: Sequence[str],
-        reviewers: Sequence[str],
-        team_reviewers: Sequence[str],
-    ) -> PullRequest:
+    def open_pull_request(self, draft: Draft) -> PullRequest:
+        head, base = draft.head, draft.base
         action = f"open a pull request from {head} into {base}"
-        payload = {"title": title, "head": head, "base": base, "body": body}
+        payload = {"title": draft.title, "head": head, "base": base, "body": draft.body}
         reply = self._api.send("POST", self._api.repo_path("pulls"), json=payload, action=action)
         pr = self._recover_created(reply, head=head, base=base)
         if pr is None:
@@ -169,7 +161,8 @@ class GitHubProvider:
                                         hint=f"update the open pull request from {head} instead")
             self._api.raise_for_status(reply.response, action=action)
             pr = self._pull_request(self._api.json_object(reply.response, action), action)
-        self._decorate(pr, labels=labels, reviewers=reviewers, team_reviewers=team_reviewers)
+        self._decorate(pr, labels=draft.labels, reviewers=draft.reviewers,
+                       team_reviewers=draft.team_reviewers)
         return pr
 
     def _recover_created(self, reply: Reply, *, head: str, base: str) -> PullRequest | None:

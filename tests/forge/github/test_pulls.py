@@ -12,6 +12,7 @@ import pytest
 
 from promoter.errors import ExitCode, ForgeError, UsageError
 from promoter.forge import (
+    Draft,
     PullRequest,
     PullRequestExists,
     PullRequestIncomplete,
@@ -42,13 +43,13 @@ def open_promotion(
     **overrides: list[str],
 ) -> PullRequest:
     github.push_branch(branch)
-    return provider.open_pull_request(
+    return provider.open_pull_request(Draft(
         head=branch, base="main", title="Promote api 1.4.2 to production",
         body="<!-- promoter:environment=production -->\nbody",
         labels=overrides.get("labels", ["promotion", "env:production"]),
         reviewers=overrides.get("reviewers", [REVIEWER]),
         team_reviewers=overrides.get("team_reviewers", ["sre"]),
-    )
+    ))
 
 
 def make_provider(github: GitHubStandIn, sleeps: Sleeps, **kwargs: object) -> GitHubProvider:
@@ -120,9 +121,8 @@ def test_unknown_head_branch_names_the_invalid_field(
     github: GitHubStandIn, provider: GitHubProvider
 ) -> None:
     with pytest.raises(ForgeError, match="PullRequest head invalid"):
-        provider.open_pull_request(head="promoter/production/never-pushed", base="main",
-                                   title="t", body="b", labels=[], reviewers=[],
-                                   team_reviewers=[])
+        provider.open_pull_request(Draft(head="promoter/production/never-pushed", base="main",
+                                         title="t", body="b"))
 
 
 def test_reviewer_who_is_not_a_collaborator_fails_after_the_pr_exists(
