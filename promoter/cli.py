@@ -37,7 +37,7 @@ from promoter.cli_options import (
 from promoter.display import Display
 from promoter.errors import ExitCode, PromoterError
 from promoter.promotion import CommitOptions, RepoOptions
-from promoter.sanitize import redact
+from promoter.sanitize import foreign, one_line, redact
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
@@ -132,6 +132,7 @@ def _fail(output: OutputOptions, screen: Display, message: str, code: ExitCode,
           kind: str) -> None:
     if output.debug and sys.exc_info()[0] is not None and code != ExitCode.UNEXPECTED:
         screen.err.print_exception()
+    message = one_line(foreign(message))
     screen.error(message)
     if output.json:
         doc = {"error": {"message": message, "exit_code": int(code), "type": kind}}
