@@ -109,7 +109,7 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
     try:
         result = action()
     except PromoterError as exc:
-        _fail(output, screen, str(exc), exc.exit_code, type(exc).__name__)
+        _fail(output, screen, str(exc), exc.exit_code, type(exc).__name__, exc.details())
     except KeyboardInterrupt:
         _fail(output, screen, "interrupted", ExitCode.UNEXPECTED, "KeyboardInterrupt")
     except Exception as exc:  # an unexpected error: one line, traceback only with --debug
@@ -129,14 +129,14 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
 
 
 def _fail(output: OutputOptions, screen: Display, message: str, code: ExitCode,
-          kind: str) -> None:
+          kind: str, details: dict[str, object] | None = None) -> None:
     if output.debug and sys.exc_info()[0] is not None and code != ExitCode.UNEXPECTED:
         screen.err.print_exception()
     message = one_line(foreign(message))
     screen.error(message)
     if output.json:
-        doc = {"error": {"message": message, "exit_code": int(code), "type": kind}}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        error = {"message": message, "exit_code": int(code), "type": kind, **(details or {})}
+        sys.stdout.write(json.dumps({"error": error}, indent=2) + "\n")
     raise typer.Exit(int(code))
 
 

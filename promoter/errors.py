@@ -38,6 +38,10 @@ class PromoterError(Exception):
         self.hint = _safe(hint) if hint else None
         super().__init__(self.message)
 
+    def details(self) -> dict[str, object]:
+        """Fields the --json error document carries beside message, exit_code and type."""
+        return {}
+
     def __str__(self) -> str:
         if self.hint:
             return f"{self.message} ({self.hint})"
@@ -90,6 +94,22 @@ class PushRejected(GitError):
     def __init__(self, message: str, *, retryable: bool, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retryable = retryable
+
+
+class Interrupted(PromoterError):
+    """Ctrl-C or SIGTERM (a cancelled CI job) stopped a command that may have changed the remote;
+    `pushed` says whether the commit `commit` reached it (None: it could not be told)."""
+
+    exit_code = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, pushed: bool | None, commit: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.pushed = pushed
+        self.commit = commit
+
+    def details(self) -> dict[str, object]:
+        return {"pushed": self.pushed, "commit": self.commit}
 
 
 class ForgeError(PromoterError):

@@ -4,8 +4,6 @@ promoter.gitrepo.command."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +14,9 @@ from git.exc import InvalidGitRepositoryError, NoSuchPathError
 from promoter.errors import GitError, UsageError
 from promoter.gitrepo.branches import check_branch_name
 from promoter.gitrepo.command import GitRunner, detail, git_timeout
+from promoter.gitrepo.private import sweep_worktrees
+from promoter.gitrepo.publish import recover
+from promoter.gitrepo.tempdirs import private_dir
 from promoter.gitrepo.urls import is_url
 from promoter.gitrepo.workspace import Workspace
 from promoter.sanitize import redact
@@ -52,8 +53,7 @@ def _temporary_clone(
 ) -> Iterator[Workspace]:
     if url.startswith("-"):
         raise UsageError(f"{redact(url)} is not a repository URL")
-    parent = Path(tempfile.mkdtemp(prefix="promoter-"))
-    try:
+    with private_dir() as parent:
         root = parent / "repo"
         _clone(GitRunner(parent, timeout), url, root, branch, depth)
         runner = GitRunner(root, timeout)
@@ -63,8 +63,6 @@ def _temporary_clone(
                               where=f"the clone of {redact(url)}", runner=runner)
         _require_commit(workspace, f"branch {actual} of {url}")
         yield workspace
-    finally:
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 def _clone(runner: GitRunner, url: str, root: Path, branch: str | None,
@@ -118,6 +116,8 @@ def _local_copy(path: Path, branch: str | None, *, push: bool, read_only: bool,
     workspace = Workspace(root=root, branch=current, temporary=False, push_enabled=push,
                           remote=remote, upstream_branch=upstream, runner=runner)
     _require_commit(workspace, f"branch {current} in {root}")
+    sweep_worktrees(workspace)  # what killed runs left: scratch checkouts, a half-done move
+    recover(workspace)
     return workspace
 
 

@@ -7,10 +7,7 @@ Reading history is `Workspace.log` (promoter.gitrepo.log); promotion pull reques
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +36,6 @@ class Workspace:
     runner: GitRunner = field(kw_only=True, repr=False, compare=False)
     log: Log = field(init=False, repr=False, compare=False)
     branches: Branches = field(init=False, repr=False, compare=False)
-    _base: str | None = field(default=None, init=False, repr=False, compare=False)
-    _own: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.where = self.where or str(self.root)
@@ -81,18 +76,13 @@ class Workspace:
         if git("diff", "--cached", "--quiet", "--", *paths).ok:
             git("reset", "--quiet", "--", *paths)
             raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.where}")
-        before = self.head()
         result = git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
                      "--", *paths, config=self._identity())
         if not result.ok:
             git("reset", "--quiet", "--", *paths)  # leave the index as it was
             raise GitError(f"cannot commit {', '.join(paths)} in {self.where}: {detail(result)}",
                            hint="check the repository's commit hooks and signing configuration")
-        if self._base is None:
-            self._base = before
-        sha = self.head()
-        self._own.append(sha)
-        return sha
+        return self.head()
 
     def _identity(self) -> list[str]:
         """-c options for the bot identity unless user.name and user.email are configured."""
@@ -110,7 +100,6 @@ class Workspace:
         result = self.runner.run("push", "--porcelain", "--", self.remote, f"HEAD:{target}",
                                  remote=self.remote)
         if result.ok:
-            self._forget_commits()
             return
         where = f"{self.runner.describe(self.remote)} branch {target.removeprefix('refs/heads/')}"
         rejection = push_rejection(result.text)
@@ -127,14 +116,6 @@ class Workspace:
                            hint="the remote refuses this change (hook or branch protection); "
                            "open a pull request or ask the repository admins")
 
-    def rewind(self, sha: str) -> None:
-        """Move a local copy's branch back to `sha` (where a failed command started), keeping
-        local changes; used after sync() fast-forwarded it and the command then failed."""
-        check(self.runner.run("reset", "--quiet", "--keep", sha),
-              f"cannot move {self.branch} in {self.where} back to {sha[:12]}",
-              hint=f"run git reset --keep {sha} yourself")
-        self._forget_commits()
-
     def unpushed_commits(self) -> list[str]:
         """Commits on HEAD that the upstream (as last fetched) does not have, newest first."""
         if self.remote is None:
@@ -144,23 +125,6 @@ class Workspace:
             return []
         return self.runner.run("rev-list", f"{tracking}..HEAD").text.split()
 
-    @contextmanager
-    def scratch(self) -> Iterator[Path]:
-        """A throwaway checkout of HEAD (a detached git worktree) to try an edit in; removed on
-        exit. The working copy, its index and its branch are not touched."""
-        parent = Path(tempfile.mkdtemp(prefix="promoter-preview-"))
-        tree = parent / "tree"
-        try:
-            check(self.runner.run("worktree", "add", "--quiet", "--detach", str(tree), "HEAD"),
-                  f"cannot make a scratch checkout of {self.where}")
-            yield tree
-        finally:
-            try:
-                self.runner.run("worktree", "remove", "--force", str(tree))
-                self.runner.run("worktree", "prune")
-            finally:
-                shutil.rmtree(parent, ignore_errors=True)
-
     def remote_url(self) -> str | None:
         """The remote's URL as configured. It may hold credentials: redact before showing it."""
         if self.remote is None:
@@ -168,19 +132,16 @@ class Workspace:
         return self.runner.remote_url(self.remote)
 
     def sync(self) -> None:
-        """After a retryable rejection: drop our unpushed commits and move to the remote tip."""
+        """After a retryable rejection: move this private checkout (a temporary clone or a
+        scratch checkout) to the remote tip, dropping the commit that was not pushed."""
         if self.remote is None:
             raise GitError(f"branch {self.branch} in {self.where} has no upstream to sync with")
-        if self.temporary:
-            tip = self._fetch(self.remote)
-            check(self.runner.run("reset", "--hard", tip), f"cannot move {self.where} to {tip}")
-        else:
-            if self._base is not None:
-                check(self.runner.run("reset", "--keep", self._base),
-                      f"cannot drop promoter's unpushed commit in {self.where}")
-            tip = self._fetch(self.remote)
-            self._fast_forward(tip)
-        self._forget_commits()
+        if not self.temporary:
+            raise GitError(f"internal error: {self.where} is the user's own working copy; only "
+                           "a private checkout is moved", hint="please report this")
+        tip = self._fetch(self.remote)
+        check(self.runner.run("reset", "--quiet", "--hard", tip),
+              f"cannot move the private checkout of {self.where} to {tip[:12]}")
 
     def _fetch(self, remote: str) -> str:
         upstream = self.upstream_branch or self.branch
@@ -194,32 +155,6 @@ class Workspace:
                            f"{detail(fetched)}", hint="check network access and credentials")
         return check(self.runner.run("rev-parse", "--verify", "FETCH_HEAD^{commit}"),
                      "cannot read the fetched commit").text.strip()
-
-    def _fast_forward(self, tip: str) -> None:
-        upstream = f"{self.remote}/{self.upstream_branch or self.branch}"
-        if not self.runner.run("merge-base", "--is-ancestor", "HEAD", tip).ok:
-            raise GitError(
-                f"local branch {self.branch} in {self.where} has diverged from {upstream}",
-                hint=f"run git pull --rebase on {self.branch}, then run promoter again",
-            )
-        check(self.runner.run("merge", "--ff-only", "--quiet", tip),
-              f"cannot fast-forward {self.branch} in {self.where} to {upstream}",
-              hint="commit or discard local changes that conflict, then run promoter again")
-
-    def undo_last_commit(self) -> None:
-        """Remove the commit commit() just made; the committed files go back to their content
-        before the edit, other local changes are kept."""
-        if not self._own or self.head() != self._own[-1]:
-            raise GitError(f"no unpushed promoter commit at HEAD of {self.branch} to undo")
-        sha = self._own.pop()
-        check(self.runner.run("reset", "--keep", f"{sha}^"), f"cannot undo commit {sha[:12]}")
-        if not self._own:
-            self._base = None
-
-    def _forget_commits(self) -> None:
-        """The commits promoter made are pushed or dropped: none is left to undo."""
-        self._own.clear()
-        self._base = None
 
 
 def _describe_status(porcelain: str) -> list[str]:

@@ -3,7 +3,14 @@ validate (queries). Modules: options (what a change is given), results (what it 
 versions (an overlay now and in the past), planners (what each command changes), change (the
 edit-verify-commit-push loop), queries (read-only commands)."""
 
-from promoter.promotion.change import change, commit_kept, commit_message, edited, preview
+from promoter.promotion.change import (
+    change,
+    commit_kept,
+    commit_message,
+    edited,
+    interrupted_push,
+    preview,
+)
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.planners import (
     promote,
@@ -36,6 +43,7 @@ __all__ = [
     "diff",
     "edited",
     "history",
+    "interrupted_push",
     "preview",
     "promote",
     "promote_planner",

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from promoter.config import load_config
-from promoter.errors import PolicyError, PromoterError, PushRejected, UsageError
+from promoter.errors import Interrupted, PolicyError, PromoterError, PushRejected, UsageError
 from promoter.gitrepo import Workspace, is_url, open_workspace
+from promoter.gitrepo.private import private_workspace
+from promoter.gitrepo.publish import publish
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
 from promoter.kustomize.files import FileEdit
@@ -28,7 +30,28 @@ from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
            depth: int | None = None) -> ChangeResult:
     """Plan on the branch tip, edit, verify, commit and push; again on the new tip (after a
-    jittered pause) while the push is rejected because the branch moved."""
+    jittered pause) while the push is rejected because the branch moved.
+
+    Everything happens in a private checkout (the temporary clone, or a scratch checkout of a
+    local working copy); a local copy is moved to the finished commit only at the end."""
+    _check_options(repo, opts)
+    push = repo.push and not opts.dry_run
+    with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
+                        read_only=opts.dry_run) as ws:
+        if not opts.dry_run:
+            check_local_copy(ws)
+        start = ws.head()
+        progress = _Progress()
+        try:
+            with private_workspace(ws) as work:
+                result = _attempts(work, opts, action, planner, repo.config, progress)
+                end = work.head()
+            return result if opts.dry_run else _published(ws, start, end, result)
+        except KeyboardInterrupt as exc:
+            raise progress.interrupted() from exc
+
+
+def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     if is_url(repo.repo) and not repo.push and not opts.dry_run:
@@ -37,28 +60,44 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
             hint="use --dry-run to see the change, or run in a local working copy",
         )
     check_message(opts.message)
-    push = repo.push and not opts.dry_run
-    with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
-                        read_only=opts.dry_run) as ws:
-        if not opts.dry_run:
-            check_local_copy(ws)
-        start = ws.head()
-        try:
-            return _attempts(ws, opts, action, planner, repo.config)
-        except BaseException:
-            if not ws.temporary and ws.head() != start:
-                ws.rewind(start)  # a local copy ends where it started, not fast-forwarded
-            raise
+
+
+@dataclass
+class _Progress:
+    """How far a change got: what an interrupt message must say."""
+
+    pushed: str | None = None  # the commit that reached the remote
+    branch: str = ""
+
+    def interrupted(self) -> Interrupted:
+        if self.pushed is None:
+            return Interrupted("interrupted; nothing was pushed, and nothing was left behind",
+                               pushed=False)
+        return Interrupted(
+            f"interrupted after commit {self.pushed[:12]} reached the remote (branch "
+            f"{self.branch}): the change is deployed", pushed=True, commit=self.pushed,
+            hint="nothing to undo; a local working copy catches up on the next run or git pull")
+
+
+def _published(ws: Workspace, start: str, end: str, result: ChangeResult) -> ChangeResult:
+    """A local copy moved to where the private checkout ended (the commit made there, or the
+    remote tip it caught up with); a temporary clone as it is."""
+    if ws.temporary:
+        return result
+    problem = publish(ws, start, end)
+    return result if problem is None else replace(result, notes=(*result.notes, problem))
 
 
 def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
-              config: str | None) -> ChangeResult:
+              config: str | None, progress: _Progress) -> ChangeResult:
     for attempt in opts.retry_policy().tries():
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
         plan = planner(ws, load_config(ws.root, config))
         result = _attempt(ws, plan, action, opts, attempt.number)
         if result is not None:
+            if result.pushed:
+                progress.pushed, progress.branch = result.commit, ws.upstream_branch or ws.branch
             return result
     raise PushRejected(
         f"the push was rejected {opts.max_attempts} times because the branch kept moving",
@@ -69,7 +108,8 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
              attempt: int) -> ChangeResult | None:
-    """One plan-edit-commit-push. None means: rejected because the branch moved, try again."""
+    """One plan-edit-commit-push in the private checkout. None means: rejected because the
+    branch moved, try again."""
     if opts.dry_run:
         return preview(ws, plan, action, attempt)
     with edited(ws, plan, action, attempt) as (base, session):
@@ -84,12 +124,33 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     except PushRejected as exc:
         if exc.retryable:
             return None  # the branch moved: the caller syncs (dropping this commit) and retries
-        ws.undo_last_commit()
         raise
-    except PromoterError:
-        ws.undo_last_commit()
-        raise
+    except KeyboardInterrupt as exc:
+        raise interrupted_push(ws, sha) from exc
     return replace(base, commit=sha, pushed=True, message=message)
+
+
+def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Interrupted:
+    """What to say when an interrupt stopped a push of `sha` to `branch` (default: the
+    upstream branch): ask the remote whether the commit is there (the push was killed, but the
+    remote may have taken it before)."""
+    branch = branch or ws.upstream_branch or ws.branch
+    try:
+        there = ws.branches.remote_branch_sha(branch)
+    except (KeyboardInterrupt, PromoterError):
+        return Interrupted(
+            f"interrupted while pushing commit {sha[:12]} to branch {branch}; promoter could "
+            "not ask the remote whether it arrived", pushed=None, commit=sha,
+            hint=f"check with git ls-remote, or promoter history, whether {branch} has it")
+    if there == sha:
+        return Interrupted(
+            f"interrupted, but commit {sha[:12]} had already reached the remote (branch "
+            f"{branch}): the change is deployed", pushed=True, commit=sha,
+            hint="nothing to undo; a local working copy catches up on the next run or git pull")
+    return Interrupted(
+        f"interrupted while pushing; the remote did not have commit {sha[:12]} when promoter "
+        f"asked (branch {branch} is at {(there or 'nothing')[:12]})", pushed=False, commit=sha,
+        hint="run the command again")
 
 
 @contextmanager
@@ -113,17 +174,13 @@ def commit_kept(ws: Workspace, session: EditSession, message: str) -> str:
 
 
 def preview(ws: Workspace, plan: Plan, action: str, attempt: int = 1) -> ChangeResult:
-    """A dry run edits, renders and verifies exactly like the real run, but in a scratch
-    checkout (a local copy) or in the throwaway clone, where the edit session restores the
-    file: it fails where the real run would fail, and changes nothing."""
+    """A dry run edits, renders and verifies exactly like the real run, in the same private
+    checkout, where the edit session restores the file: it fails where the real run would
+    fail, and changes nothing."""
     rel = kustomization_rel(ws, plan.environment)
     before = read_entries(ws, rel)
-    if ws.temporary:
-        with edit_session(ws.root / rel, label=rel):
-            edit = set_images_verified(ws.root, plan.environment.path, plan.changes)
-    else:
-        with ws.scratch() as tree:
-            edit = set_images_verified(tree, plan.environment.path, plan.changes)
+    with private_workspace(ws) as work, edit_session(work.root / rel, label=rel):
+        edit = set_images_verified(work.root, plan.environment.path, plan.changes)
     return _result(plan, action, edit, before, attempt, dry_run=True)
 
 

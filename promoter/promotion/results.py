@@ -32,15 +32,18 @@ class ChangeResult:
     attempts: int = 1
     dry_run: bool = False
     pull_request: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()  # said after the change was made (a local copy left behind)
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Things that went wrong after the change was made (e.g. PR labels); exit stays 0."""
-        return tuple((self.pull_request or {}).get("warnings", ()))
+        """Things that went wrong after the change was made (e.g. PR labels, a local copy not
+        moved); the exit code stays 0."""
+        return (*self.notes, *(self.pull_request or {}).get("warnings", ()))
 
     def to_json(self) -> dict[str, Any]:
-        data = shallow(self, leave_out=("message",))
-        return {**data, "images": [d.to_json() for d in self.images]}
+        data = shallow(self, leave_out=("message", "notes"))
+        return {**data, "images": [d.to_json() for d in self.images],
+                "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True)

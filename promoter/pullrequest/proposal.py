@@ -36,6 +36,7 @@ from promoter.promotion import (
     commit_kept,
     commit_message,
     edited,
+    interrupted_push,
     preview,
 )
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
@@ -141,7 +142,10 @@ def _publish(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,
     times."""
     progress = _Progress()
     for _attempt in RetryPolicy(attempts=opts.max_attempts, sleep=opts.sleep).tries():
-        published = _publish_once(ws, provider, proposal, progress)
+        try:
+            published = _publish_once(ws, provider, proposal, progress)
+        except KeyboardInterrupt as exc:  # say whether the promotion branch got the commit
+            raise interrupted_push(ws, proposal.sha, proposal.branch) from exc
         if published is not None:
             return published
     raise GitError(

@@ -16,8 +16,10 @@ STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
 
 
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+def git(cwd: Path, *args: str, input: str | None = None,
+        env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          input=input, env={**os.environ, **(env or {})})
     return done.stdout.strip()
 
 

@@ -48,6 +48,11 @@ def test_local_copy_without_upstream_does_not_push(tmp_path: Path) -> None:
             ws.sync()
 
 
+def test_sync_never_moves_the_users_own_working_copy(work: Path) -> None:
+    with open_workspace(str(work)) as ws, pytest.raises(GitError, match="private checkout"):
+        ws.sync()
+
+
 def test_push_disabled_leaves_the_remote_alone(remote: Path, work: Path) -> None:
     before = git(remote, "rev-parse", "main")
     with open_workspace(str(work), push=False) as ws:
@@ -151,40 +156,10 @@ def test_commit_uses_the_configured_identity(
     assert git(work, "log", "-1", "--format=%an <%ae>|%cn <%ce>", sha) == f"{expected}|{expected}"
 
 
-def test_undo_last_commit_restores_the_file_and_keeps_other_changes(work: Path) -> None:
-    before = git(work, "rev-parse", "HEAD")
-    original = (work / STAGING).read_bytes()
-    write(work, PRODUCTION, "local edit\n")
-    with open_workspace(str(work)) as ws:
-        write(ws.root, STAGING, "edited\n")
-        ws.commit([STAGING], "to undo")
-        ws.undo_last_commit()
-        assert ws.head() == before
-        with pytest.raises(GitError, match="no unpushed promoter commit"):
-            ws.undo_last_commit()
-    assert (work / STAGING).read_bytes() == original
-    assert (work / PRODUCTION).read_text() == "local edit\n"
-
-
-def test_unpushed_commits_and_rewind(work: Path) -> None:
-    start = git(work, "rev-parse", "HEAD")
+def test_unpushed_commits(work: Path) -> None:
     mine = commit_file(work, "mine.txt", "unpushed\n", "user's own unpushed commit")
     with open_workspace(str(work)) as ws:
         assert ws.unpushed_commits() == [mine]
-        write(ws.root, PRODUCTION, "local edit\n")
-        ws.rewind(start)
-        assert ws.head() == start and ws.unpushed_commits() == []
-    assert (work / PRODUCTION).read_text() == "local edit\n"
-
-
-def test_scratch_is_a_detached_checkout_removed_on_exit(work: Path) -> None:
-    with open_workspace(str(work)) as ws:
-        with ws.scratch() as tree:
-            assert (tree / STAGING).read_text() == (work / STAGING).read_text()
-            write(tree, STAGING, "tried\n")
-        assert not tree.exists() and not tree.parent.exists()
-        assert git(work, "worktree", "list", "--porcelain").count("worktree ") == 1
-    assert git(work, "status", "--porcelain") == ""
 
 
 # --- pushing and racing -------------------------------------------------------------------
@@ -233,40 +208,6 @@ def test_push_race_on_a_shallow_temporary_clone(remote: Path, url: str, tmp_path
         ws.push_upstream()
     assert git(remote, "rev-parse", "main") == sha
     assert git(remote, "rev-parse", "main^") == theirs
-
-
-def test_push_race_on_a_local_copy(remote: Path, work: Path, tmp_path: Path) -> None:
-    write(work, "scratch.txt", "user's untracked file\n")
-    with open_workspace(str(work)) as ws:
-        write(ws.root, STAGING, "ours\n")
-        ws.commit([STAGING], "ours")
-        theirs = other_pushes(url=remote.as_uri(), tmp_path=tmp_path, path=PRODUCTION,
-                              text="theirs\n")
-        with pytest.raises(PushRejected) as caught:
-            ws.push_upstream()
-        assert caught.value.retryable
-        ws.sync()
-        assert ws.head() == theirs
-        write(ws.root, STAGING, "ours\n")
-        ws.commit([STAGING], "ours again")
-        ws.push_upstream()
-    assert remote_file(remote, STAGING) == "ours"
-    assert remote_file(remote, PRODUCTION) == "theirs"
-    assert git(work, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
-    assert (work / "scratch.txt").exists()
-
-
-def test_sync_refuses_a_diverged_local_branch(remote: Path, work: Path, tmp_path: Path) -> None:
-    commit_file(work, "mine.txt", "unpushed\n", "user's own unpushed commit")
-    other_pushes(remote.as_uri(), tmp_path, PRODUCTION, "theirs\n")
-    with open_workspace(str(work)) as ws:
-        write(ws.root, STAGING, "ours\n")
-        ws.commit([STAGING], "ours")
-        with pytest.raises(PushRejected):
-            ws.push_upstream()
-        with pytest.raises(GitError, match="diverged") as caught:
-            ws.sync()
-    assert "git pull --rebase" in str(caught.value)
 
 
 def test_hook_decline_is_not_retryable(remote: Path, url: str) -> None:
