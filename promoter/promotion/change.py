@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from promoter.config import load_config
 from promoter.errors import Interrupted, PolicyError, PromoterError, PushRejected, UsageError
-from promoter.gitrepo import Workspace, is_url, open_workspace
+from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
 from promoter.kustomize.document import read_images
@@ -25,6 +25,8 @@ from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
+
+_ASK_TIMEOUT = 30.0  # seconds to ask the remote, after an interrupt, whether a push arrived
 
 
 def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
@@ -135,8 +137,9 @@ def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Inte
     upstream branch): ask the remote whether the commit is there (the push was killed, but the
     remote may have taken it before)."""
     branch = branch or ws.upstream_branch or ws.branch
+    quick = replace(ws, runner=GitRunner(ws.root, min(ws.runner.timeout, _ASK_TIMEOUT)))
     try:
-        there = ws.branches.remote_branch_sha(branch)
+        there = quick.branches.remote_branch_sha(branch)
     except (KeyboardInterrupt, PromoterError):
         return Interrupted(
             f"interrupted while pushing commit {sha[:12]} to branch {branch}; promoter could "
