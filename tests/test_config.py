@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from promoter.config import DEFAULT_TAG_PATTERN, load_config, parse_config
-from promoter.errors import ConfigError, ExitCode, UsageError
+from promoter.errors import ConfigError, ContentError, ExitCode, UsageError
 from promoter.yamlbounds import MAX_DEPTH
 from tests.hostile_yaml import billion_laughs, just_too_deep, nested, oversized, self_containing
 
@@ -143,3 +143,33 @@ def test_ordinary_anchors_in_a_config_are_read() -> None:
     text = "pr:\n  reviewers: &people [alice, bob]\n  team_reviewers: *people\n" + GOOD.split(
         "pr:")[0]
     assert parse_config(text).pr.team_reviewers == ("alice", "bob")
+
+
+def test_a_config_path_that_cannot_be_looked_at_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, "x" * 5000)
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert caught.value.message.endswith(": File name too long")
+
+
+def test_an_overlays_folder_that_cannot_be_listed_is_a_content_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "overlays" / "staging").mkdir(parents=True)
+
+    def denied(_: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(ContentError) as caught:
+        load_config(tmp_path)
+    assert caught.value.exit_code is ExitCode.INVALID
+    assert caught.value.message == "cannot list the environments under overlays/: Permission denied"
+
+
+@pytest.mark.parametrize("pattern", ["^a{4294967296}$", "(" * 2000 + ")" * 2000],
+                         ids=["repeat-too-large", "groups-too-deep"])
+def test_a_tag_pattern_past_the_regex_limits_is_a_config_error(pattern: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(GOOD.replace("'^[0-9a-f]{7,40}$'", f"'{pattern}'"))
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert "tag_pattern is not a valid regular expression" in caught.value.message

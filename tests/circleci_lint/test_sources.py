@@ -87,3 +87,10 @@ def test_an_unreadable_file_is_a_content_error(tmp_path: Path,
         check_pipeline_file(RepoOptions(), str(path))
     assert caught.value.exit_code == ExitCode.INVALID
     assert caught.value.message == f"cannot read {path}: Permission denied"
+
+
+def test_a_path_that_cannot_be_looked_at_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as caught:
+        check_pipeline_file(RepoOptions(), str(tmp_path / ("x" * 5000)))
+    assert caught.value.exit_code == ExitCode.INVALID
+    assert caught.value.message.endswith(": File name too long")
