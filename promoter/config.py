@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from promoter.errors import ConfigError, UsageError
+from promoter.errors import ConfigError, ContentError, UsageError
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
 from promoter.yamlsource import YamlSource
 
@@ -70,15 +70,26 @@ def load_config(root: Path, config: str | None = None) -> Config:
     """Read `config` (relative to root unless absolute), else promoter.yaml, else convention."""
     if config is not None:
         path = Path(config) if Path(config).is_absolute() else root / config
-        if not path.is_file():
+        if not _is_file(path, config):
             raise ConfigError(
                 f"config file {config} not found", hint="check --config / PROMOTER_CONFIG"
             )
         return parse_config(_read(path, config), source=config)
     default = root / CONFIG_NAME
-    if default.is_file():
+    if _is_file(default, CONFIG_NAME):
         return parse_config(_read(default, CONFIG_NAME), source=CONFIG_NAME)
     return conventional_config(root)
+
+
+def _is_file(path: Path, label: str) -> bool:
+    """Whether path is a file; a path that cannot even be looked at (too long, in a folder
+    promoter may not search) is a ConfigError naming `label`."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {label}: {exc.strerror or exc}",
+                          hint="check --config / PROMOTER_CONFIG and the folder's permissions",
+                          ) from exc
 
 
 def _read(path: Path, label: str) -> str:
@@ -86,17 +97,27 @@ def _read(path: Path, label: str) -> str:
 
 
 def conventional_config(root: Path) -> Config:
-    overlays = root / OVERLAYS_DIR
-    names: list[str] = []
-    if overlays.is_dir():
-        for child in sorted(overlays.iterdir()):
-            if child.name in _NOT_ENVIRONMENTS or not child.is_dir():
-                continue
-            if any((child / k).is_file() for k in KUSTOMIZATION_NAMES):
-                names.append(child.name)
+    names = _overlay_names(root / OVERLAYS_DIR)
     sources = {"production": "staging"} if {"staging", "production"} <= set(names) else {}
     envs = tuple(Environment(n, f"{OVERLAYS_DIR}/{n}", sources.get(n)) for n in names)
     return Config(environments=envs)
+
+
+def _overlay_names(overlays: Path) -> list[str]:
+    """The folders under overlays/ that hold a kustomization file (not base, bases, components);
+    a folder promoter may not read is a ContentError."""
+    try:
+        if not overlays.is_dir():
+            return []
+        return [child.name for child in sorted(overlays.iterdir())
+                if child.name not in _NOT_ENVIRONMENTS and child.is_dir()
+                and any((child / k).is_file() for k in KUSTOMIZATION_NAMES)]
+    except OSError as exc:
+        raise ContentError(
+            f"cannot list the environments under {OVERLAYS_DIR}/: {exc.strerror or exc}",
+            hint=f"check the permissions of {OVERLAYS_DIR}/ and its folders, or declare the "
+            "environments in promoter.yaml",
+        ) from exc
 
 
 def parse_config(text: str, *, source: str = CONFIG_NAME) -> Config:
@@ -145,7 +166,7 @@ def _build(r: _Reader, data: Any) -> Config:
     pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
     try:
         re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # repeats or groups past the limits
         message = f"tag_pattern is not a valid regular expression: {exc}"
         raise r.fail(data, "tag_pattern", message) from exc
     return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label)

@@ -2,6 +2,8 @@
 
 People read these on a terminal (often 80 columns) or in a CI log (160 columns unless COLUMNS is
 set). Tables shorten hashes rather than fold them mid-hash; the full values are in --json.
+Values are escaped where they meet markup; CleanConsole takes every control character out of
+what is printed, in one place.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from promoter.sanitize import strip_control
 from promoter.trailers import SUBJECT_VERB, split_source
 
 if TYPE_CHECKING:
@@ -28,12 +32,21 @@ SHORT = 12  # characters of a commit id or a long tag shown in tables
 TAG_MIN = SHORT + 1  # a shortened tag: 12 characters and the ellipsis
 
 
-def consoles() -> tuple[Console, Console]:
+class CleanConsole(Console):
+    """A Console that never prints a control character it was given: every string it renders
+    (a line, a table cell, a title, markup and links included) is cleaned by
+    promoter.sanitize.strip_control before rich reads it. Its own colours are unaffected."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(strip_control(text), **options)
+
+
+def consoles() -> tuple[CleanConsole, CleanConsole]:
     """stdout and stderr for this run: the terminal's width, COLUMNS, or 160 in a log."""
-    out = Console(highlight=False, soft_wrap=True)
+    out = CleanConsole(highlight=False, soft_wrap=True)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = LOG_WIDTH
-    return out, Console(stderr=True, highlight=False, soft_wrap=True)
+    return out, CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def short(value: str, keep: int = SHORT) -> str:
@@ -75,7 +88,8 @@ def build_link(url: str | None) -> str:
         return ""
     last = url.rstrip("/").rsplit("/", 1)[-1]
     text = f"#{last}" if last.isdigit() else short(url.split("://", 1)[-1], 24)
-    return f"[link={escape(url)}]{escape(text)}[/link]"
+    target = url.replace("[", "%5B").replace("]", "%5D")  # a markup tag ends at its first ]
+    return f"[link={target}]{escape(text)}[/link]"
 
 
 def table(title: str | None = None) -> Table:
@@ -87,7 +101,7 @@ def table(title: str | None = None) -> Table:
 class Display:
     """Prints results for people: `out` for results, `err` for diagnostics."""
 
-    def __init__(self, out: Console | None = None, err: Console | None = None) -> None:
+    def __init__(self, out: CleanConsole | None = None, err: CleanConsole | None = None) -> None:
         default_out, default_err = consoles() if out is None or err is None else (out, err)
         self.out, self.err = out or default_out, err or default_err
 
@@ -102,14 +116,15 @@ class Display:
     def change(self, result: ChangeResult) -> None:
         """set-image, promote, rollback: what changed and where it went."""
         if not result.changed:
-            self.out.print(f"[green]✔[/] {result.environment} already has "
-                           f"{images_text(result)}: nothing to do, no commit")
+            self.out.print(f"[green]✔[/] {escape(result.environment)} already has "
+                           f"{escape(images_text(result))}: nothing to do, no commit")
             return
         self.deltas(result)
         verb = SUBJECT_VERB.get(result.action, result.action)
         if result.dry_run:
-            self.out.print(f"[yellow]dry run[/]: {verb}({result.environment}) would change "
-                           f"{result.path}; nothing was written, committed or pushed")
+            self.out.print(f"[yellow]dry run[/]: {verb}({escape(result.environment)}) would "
+                           f"change {escape(result.path)}; nothing was written, committed or "
+                           "pushed")
             self.out.print(escape(result.diff), end="")
         elif result.pull_request is not None:
             self.proposed(result, verb)
@@ -129,23 +144,24 @@ class Display:
     def proposed(self, result: ChangeResult, verb: str) -> None:
         pr = result.pull_request or {}
         verb_pr = "updated" if pr["updated"] else "opened"
-        self.out.print(f"[green]✔[/] {verb}({result.environment}): {verb_pr} pull request "
-                       f"#{pr['number']} {pr['url']} (branch {escape(pr['branch'])}, commit "
-                       f"{(result.commit or '')[:SHORT]})")
+        self.out.print(f"[green]✔[/] {verb}({escape(result.environment)}): {verb_pr} pull "
+                       f"request #{pr['number']} {escape(pr['url'])} (branch "
+                       f"{escape(pr['branch'])}, commit {(result.commit or '')[:SHORT]})")
 
     def committed(self, result: ChangeResult, verb: str) -> None:
         where = "pushed" if result.pushed else "committed locally, not pushed"
         if not result.pushed:
             self.warning("the commit was not pushed (--no-push, or the branch has no upstream): "
                          "nothing is deployed until it is pushed")
-        source = f" from {result.source}" if result.source else ""
+        source = f" from {escape(result.source)}" if result.source else ""
         retries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
-        self.out.print(f"[green]✔[/] {verb}({result.environment}){source}: commit "
+        self.out.print(f"[green]✔[/] {verb}({escape(result.environment)}){source}: commit "
                        f"{(result.commit or '')[:SHORT]}, {where}{retries}")
 
     def diff(self, result: ChangeResult) -> None:
         if not result.changed:
-            self.out.print(f"[green]✔[/] {result.environment} already has {images_text(result)}")
+            self.out.print(f"[green]✔[/] {escape(result.environment)} already has "
+                           f"{escape(images_text(result))}")
             return
         self.deltas(result, colour=False)
         self.out.print(escape(result.diff), end="")
@@ -157,14 +173,15 @@ class Display:
         self.out.print(status_table(envs))
         for env in envs:
             if env.error is not None:
-                self.err.print(f"[red]✘[/] {env.name} ({env.path}): {escape(env.error)}")
+                self.err.print(f"[red]✘[/] {escape(env.name)} ({escape(env.path)}): "
+                               f"{escape(env.error)}")
 
     def history(self, result: dict[str, Any]) -> None:
         if not result["entries"]:
-            self.out.print(f"no image changes to {result['environment']} in this branch's "
-                           "history")
+            self.out.print(f"no image changes to {escape(result['environment'])} in this "
+                           "branch's history")
             return
-        self.out.print(f"history of {result['environment']}")
+        self.out.print(f"history of {escape(result['environment'])}")
         self.out.print(history_table(result["entries"]))
 
     def validation(self, result: dict[str, Any]) -> None:
@@ -172,19 +189,22 @@ class Display:
         for item in result["environments"]:
             if item.error is None:
                 images = ", ".join(str(i) for i in item.images) or "no images"
-                self.out.print(f"[green]✔[/] {item.name} ({item.path}): {escape(images)}")
+                self.out.print(f"[green]✔[/] {escape(item.name)} ({escape(item.path)}): "
+                               f"{escape(images)}")
             else:
-                self.err.print(f"[red]✘[/] {item.name} ({item.path}): {escape(item.error)}")
+                self.err.print(f"[red]✘[/] {escape(item.name)} ({escape(item.path)}): "
+                               f"{escape(item.error)}")
 
     def pipeline(self, report: Any) -> None:
         for line in report.checked:
             self.out.print(f"  checked: {escape(line)}")
         for finding in report.findings:
-            self.err.print(f"[red]✘[/] {report.path}: workflow {finding.workflow}, job "
-                           f"{finding.job}: {escape(finding.message)}")
+            self.err.print(f"[red]✘[/] {escape(report.path)}: workflow "
+                           f"{escape(finding.workflow)}, job {escape(finding.job)}: "
+                           f"{escape(finding.message)}")
         if report.ok:
-            self.out.print(f"[green]✔[/] {report.path}: no path reaches a guarded environment "
-                           "without approval")
+            self.out.print(f"[green]✔[/] {escape(report.path)}: no path reaches a guarded "
+                           "environment without approval")
 
     def pr_status(self, report: PullRequestReport) -> None:
         pr = report.status.pr
@@ -195,7 +215,8 @@ class Display:
             done = " (dry run: would merge now; nothing merged)"
         late = " (timed out waiting)" if report.timed_out else ""
         self.out.print(f"#{pr.number} {escape(pr.title)}: [{colour}]{report.state}[/]{done}{late}")
-        self.out.print(f"  {pr.url}  branch {escape(pr.head_branch)} @ {pr.head_sha[:SHORT]}")
+        self.out.print(f"  {escape(pr.url)}  branch {escape(pr.head_branch)} @ "
+                       f"{escape(pr.head_sha[:SHORT])}")
         approvals = ", ".join(report.status.approvals) or "none"
         self.out.print(f"  approvals: {escape(approvals)}; mergeable: {report.status.mergeable}")
         if report.status.changes_requested:
@@ -229,8 +250,9 @@ class Display:
     def demo(self, result: DemoResult) -> None:
         same = result.staging_tag == result.production_tag
         mark = "[green]✔[/]" if same else "[yellow]![/]"
-        self.out.print(f"{mark} staging {result.staging_tag}, production {result.production_tag}; "
-                       f"demo repo: {result.workdir}")
+        self.out.print(f"{mark} staging {escape(str(result.staging_tag))}, production "
+                       f"{escape(str(result.production_tag))}; demo repo: "
+                       f"{escape(str(result.workdir))}")
 
 
 def images_text(result: ChangeResult) -> str:
@@ -256,16 +278,18 @@ def status_table(envs: list[EnvironmentStatus]) -> Table:
 def _status_rows(env: EnvironmentStatus) -> list[list[str]]:
     sync = {None: "", True: "[green]yes[/]", False: "[yellow]no[/]"}[env.in_sync]
     if env.error is not None:
-        return [[env.name, "[red]unreadable (below)[/]", "", "", env.source or "", ""]]
+        return [[escape(env.name), "[red]unreadable (below)[/]", "", "",
+                 escape(env.source or ""), ""]]
     if not env.images:
-        return [[env.name, "(no images: entries)", "", "", env.source or "", sync]]
+        return [[escape(env.name), "(no images: entries)", "", "", escape(env.source or ""),
+                 sync]]
     rows = []
     for i, entry in enumerate(env.images):
         first = i == 0
         version = "\n".join(value for value in (entry.new_tag, entry.digest) if value)
-        rows.append([env.name if first else "", escape(entry.name),
+        rows.append([escape(env.name) if first else "", escape(entry.name),
                      escape(entry.new_name or entry.name), escape(version),
-                     (env.source or "") if first else "", sync if first else ""])
+                     escape(env.source or "") if first else "", sync if first else ""])
     return rows
 
 
@@ -284,7 +308,7 @@ def history_table(entries: list[HistoryEntry]) -> Table:
         record = entry.record
         images = "\n".join(f"{i.name} {short_ref(i.tag, i.digest)}" for i in record.images)
         source = short_source(record.source)
-        grid.add_row(short_date(entry.date), entry.commit[:SHORT],
+        grid.add_row(escape(short_date(entry.date)), escape(entry.commit[:SHORT]),
                      escape(entry.author.split(" <", 1)[0]),
                      escape(f"{record.action} from {source}" if source else record.action),
                      escape(images), *([build_link(record.build_url)] if builds else []))

@@ -2,6 +2,7 @@
 
 Shared by promoter.yaml (promoter.config) and the CircleCI lint (promoter.circleci_lint); each
 passes the error class its problems raise and the hint that says where the format is documented.
+The file is read within promoter.yamlbounds' limits (size, nesting, alias expansion).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from promoter.errors import PromoterError
+from promoter.yamlbounds import check_aliases, check_text, depth_bounded, read_bounded
 
 E = TypeVar("E", bound=PromoterError)
 
@@ -29,8 +31,10 @@ class YamlSource(Generic[E]):
     syntax_hint: str | None = None  # for malformed YAML that has a position
 
     def read(self, path: Path) -> str:
-        """The file's text: UTF-8, newlines translated as `Path.read_text` does."""
-        return self.decode(path.read_bytes())
+        """The file's text: UTF-8, newlines translated as `Path.read_text` does. A file that
+        cannot be read, or is over promoter.yamlbounds.MAX_BYTES, raises."""
+        return self.decode(read_bounded(path, self.label, self.error,
+                                        hint="check the file's path and permissions"))
 
     def decode(self, data: bytes) -> str:
         try:
@@ -43,11 +47,18 @@ class YamlSource(Generic[E]):
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def load(self, text: str) -> Any:
-        """The round-trip document (None when empty); malformed YAML raises with file:line."""
+        """The round-trip document (None when empty); malformed YAML raises with file:line, and
+        so does a document over the bounds (checked before any object is built)."""
+        check_text(text, self.label, self.error)
         yaml = YAML(typ="rt")
         yaml.allow_duplicate_keys = False
         try:
-            return yaml.load(text)
+            with depth_bounded(yaml, self.label, self.error):
+                node = yaml.compose(text)
+            if node is None:
+                return None
+            check_aliases(node, self.label, self.error)
+            return yaml.constructor.construct_document(node)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             where = self.at(mark.line + 1 if mark is not None else None)

@@ -3,7 +3,9 @@ from pathlib import Path
 import pytest
 
 from promoter.config import DEFAULT_TAG_PATTERN, load_config, parse_config
-from promoter.errors import ConfigError, ExitCode, UsageError
+from promoter.errors import ConfigError, ContentError, ExitCode, UsageError
+from promoter.yamlbounds import MAX_DEPTH
+from tests.hostile_yaml import billion_laughs, just_too_deep, nested, oversized, self_containing
 
 GOOD = """\
 environments:
@@ -97,3 +99,77 @@ def test_config_that_is_not_utf8_names_file_and_offset(tmp_path: Path, given: st
 def test_config_with_windows_newlines_reads_as_before(tmp_path: Path) -> None:
     (tmp_path / "promoter.yaml").write_bytes(GOOD.replace("\n", "\r\n").encode())
     assert load_config(tmp_path).environments == parse_config(GOOD).environments
+
+
+# --------------------------------------------------------------------------- bounds (exit 2)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (GOOD + billion_laughs(), "promoter.yaml: its YAML aliases would expand to more than "
+     "100,000 nodes"),
+    (GOOD + self_containing(), "promoter.yaml: its YAML aliases would expand"),
+    (GOOD + just_too_deep(), f"promoter.yaml:{GOOD.count(chr(10)) + 1}: lists and mappings nested "
+     f"more than {MAX_DEPTH} levels deep"),
+    (nested(100_000), f"promoter.yaml:1: lists and mappings nested more than {MAX_DEPTH}"),
+    (oversized(GOOD), "promoter.yaml is 1,048,577 bytes; promoter reads YAML files of at most "
+     "1 MiB"),
+], ids=["billion-laughs", "self-containing", "too-deep", "100000-deep", "over-1-MiB"])
+def test_a_config_past_the_bounds_is_a_config_error(tmp_path: Path, text: str,
+                                                    message: str) -> None:
+    (tmp_path / "promoter.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert caught.value.message.startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unreadable_config_is_a_config_error(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "promoter.yaml").write_text(GOOD)
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert str(caught.value) == ("cannot read promoter.yaml: Permission denied "
+                                 "(check the file's path and permissions)")
+
+
+def test_ordinary_anchors_in_a_config_are_read() -> None:
+    text = "pr:\n  reviewers: &people [alice, bob]\n  team_reviewers: *people\n" + GOOD.split(
+        "pr:")[0]
+    assert parse_config(text).pr.team_reviewers == ("alice", "bob")
+
+
+def test_a_config_path_that_cannot_be_looked_at_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, "x" * 5000)
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert caught.value.message.endswith(": File name too long")
+
+
+def test_an_overlays_folder_that_cannot_be_listed_is_a_content_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "overlays" / "staging").mkdir(parents=True)
+
+    def denied(_: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    with pytest.raises(ContentError) as caught:
+        load_config(tmp_path)
+    assert caught.value.exit_code is ExitCode.INVALID
+    assert caught.value.message == "cannot list the environments under overlays/: Permission denied"
+
+
+@pytest.mark.parametrize("pattern", ["^a{4294967296}$", "(" * 2000 + ")" * 2000],
+                         ids=["repeat-too-large", "groups-too-deep"])
+def test_a_tag_pattern_past_the_regex_limits_is_a_config_error(pattern: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(GOOD.replace("'^[0-9a-f]{7,40}$'", f"'{pattern}'"))
+    assert caught.value.exit_code is ExitCode.USAGE
+    assert "tag_pattern is not a valid regular expression" in caught.value.message

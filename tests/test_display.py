@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from typing import Any
 
@@ -13,11 +14,23 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from promoter import display, promotion
+from promoter.circleci_lint.report import Finding, PipelineReport
 from promoter.cli import app
-from promoter.display import Display, build_link, short, short_date, short_ref, short_source
+from promoter.display import (
+    CleanConsole,
+    Display,
+    build_link,
+    short,
+    short_date,
+    short_ref,
+    short_source,
+)
+from promoter.forge.base import PullRequest, PullRequestStatus
 from promoter.history import HistoryEntry, ImageTrailer, Record
 from promoter.kustomize.entries import ImageDelta, ImageEntry
 from promoter.promotion import ChangeResult, EnvironmentStatus
+from promoter.promotion.queries import Validation
+from promoter.pullrequest.status import PullRequestReport
 
 SHA_A = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"
 SHA_B = "e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98"
@@ -28,8 +41,8 @@ BUILD = "https://circleci.com/gh/example-org/web/102"
 
 def screen(width: int) -> tuple[Display, io.StringIO, io.StringIO]:
     out, err = io.StringIO(), io.StringIO()
-    return (Display(Console(file=out, width=width, highlight=False, soft_wrap=True),
-                    Console(file=err, width=width, highlight=False, soft_wrap=True)), out, err)
+    return (Display(CleanConsole(file=out, width=width, highlight=False, soft_wrap=True),
+                    CleanConsole(file=err, width=width, highlight=False, soft_wrap=True)), out, err)
 
 
 def entries() -> list[HistoryEntry]:
@@ -237,3 +250,81 @@ def test_nothing_to_do() -> None:
     shown.change(change(changed=False, images=(ImageDelta("web", "v2", "v2", None, DIGEST),)))
     assert out.getvalue() == (f"✔ staging already has web v2@{DIGEST[:19]}…: nothing to do, "
                               "no commit\n")
+
+
+# --------------------------------------------------------------------------- hostile values
+
+EVIL = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\r\x9b1m\x00[/x][bold]"
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def hostile_environments() -> list[EnvironmentStatus]:
+    return [
+        EnvironmentStatus(f"qa{EVIL}", f"overlays/{EVIL}", f"staging{EVIL}",
+                          (ImageEntry(f"web{EVIL}", f"reg/{EVIL}", f"v1{EVIL}", DIGEST),), False),
+        EnvironmentStatus("dev", "overlays/dev", None, (), None, error=f"bad {EVIL}"),
+    ]
+
+
+def hostile_history() -> list[HistoryEntry]:
+    return [HistoryEntry(SHA_A, f"2026-11-29{EVIL}", f"mallory{EVIL} <m@example.com>",
+                         Record("set-image", "production", (ImageTrailer(f"web{EVIL}", "v1"),),
+                                build_url=f"https://ci.example.com/{EVIL}/7"))]
+
+
+def hostile_pull_request() -> PullRequestReport:
+    pr = PullRequest(7, f"https://github.com/o/r/pull/7{EVIL}", f"promoter/{EVIL}", SHA_A, "main",
+                     f"Promote {EVIL}", "open", merged=False, draft=False)
+    return PullRequestReport("production", PullRequestStatus(
+        pr, approvals=(f"alice{EVIL}",), changes_requested=(f"bob{EVIL}",), mergeable=None,
+        mergeable_state=None))
+
+
+def show_everything(shown: Display) -> None:
+    shown.status({"environments": hostile_environments()})
+    shown.history({"environment": f"production{EVIL}", "entries": hostile_history()})
+    shown.validation({"environments": [Validation(f"qa{EVIL}", f"p{EVIL}", (), None),
+                                       Validation("dev", "p", (), f"broken {EVIL}")]})
+    shown.change(change(environment=f"qa{EVIL}", source=f"staging{EVIL}", diff=f"+{EVIL}\n",
+                        images=(ImageDelta(f"web{EVIL}", f"v1{EVIL}", "v2", None, None),)))
+    shown.change(change(dry_run=True, path=f"overlays/{EVIL}", diff=f"-{EVIL}\n"))
+    shown.change(change(pull_request={"updated": False, "number": 7, "url": f"u{EVIL}",
+                                      "branch": f"b{EVIL}"}))
+    shown.change(change(changed=False, images=(ImageDelta(f"web{EVIL}", "v", "v", None, None),)))
+    shown.pipeline(PipelineReport(f"ci{EVIL}.yml", [f"checked {EVIL}"],
+                                  [Finding(f"job{EVIL}", f"wf{EVIL}", f"no approval {EVIL}")]))
+    shown.pr_status(hostile_pull_request())
+    shown.warning(f"careful {EVIL}")
+    shown.error(f"failed {EVIL}")
+
+
+def test_no_control_character_from_a_value_reaches_the_output() -> None:
+    shown, out, err = screen(100)
+    show_everything(shown)
+    for text in (out.getvalue(), err.getvalue()):
+        assert not CONTROL.search(text.replace("\n", "")), repr(CONTROL.search(text))
+        assert "owned" not in text and "[2J" not in text
+    assert "[/x][bold]" in out.getvalue() and "[/x][bold]" in err.getvalue()  # shown as written
+
+
+def test_a_terminal_gets_only_the_colours_promoter_chose() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    shown = Display(CleanConsole(file=out, width=100, force_terminal=True, color_system="standard"),
+                    CleanConsole(file=err, width=100, force_terminal=True, color_system="standard"))
+    show_everything(shown)
+    for text in (out.getvalue(), err.getvalue()):
+        assert "\x1b[" in text  # rich's own colours
+        rest = re.sub(r"\x1b\[[0-9;]*m|\x1b\]8;[^\x1b]*\x1b\\", "", text)  # SGR, hyperlinks
+        assert not CONTROL.search(rest.replace("\n", "")), repr(CONTROL.search(rest))
+
+
+def test_status_from_the_cli_is_clean_and_its_json_escapes_control_characters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(promotion, "status", lambda *_: hostile_environments())
+    human = CliRunner().invoke(app, ["status"], env={"COLUMNS": "100"})
+    assert not CONTROL.search(human.stdout.replace("\n", "") + human.stderr.replace("\n", ""))
+    machine = CliRunner().invoke(app, ["status", "--json"])
+    assert not CONTROL.search(machine.stdout.replace("\n", ""))
+    document = json.loads(machine.stdout)
+    assert document["environments"][0]["name"] == f"qa{EVIL}"  # the value itself, escaped
+    assert "\\u001b" in machine.stdout

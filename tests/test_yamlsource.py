@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from promoter.errors import ConfigError, ContentError
+from promoter.yamlbounds import MAX_DEPTH
 from promoter.yamlsource import YamlSource
+from tests.hostile_yaml import billion_laughs, nested, oversized
 
 TEXT = "top:\n  key: value\n  list:\n    - a\n    - b\n"
 
@@ -87,3 +89,28 @@ def test_read_translates_newlines_like_read_text(tmp_path: Path) -> None:
     path = tmp_path / "x.yml"
     path.write_bytes("a: é\r\nb: 2\rc: 3\n".encode())
     assert source().read(path) == path.read_text(encoding="utf-8") == "a: é\nb: 2\nc: 3\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (billion_laughs(), "ci/config.yml: its YAML aliases would expand to more than 100,000 nodes"),
+    (nested(), f"ci/config.yml:1: lists and mappings nested more than {MAX_DEPTH} levels deep"),
+    (oversized(), "ci/config.yml is 1,048,577 bytes"),
+], ids=["billion-laughs", "too-deep", "over-1-MiB"])
+def test_load_refuses_what_is_past_the_bounds_in_the_callers_class(text: str,
+                                                                   message: str) -> None:
+    with pytest.raises(ContentError) as caught:
+        source().load(text)
+    assert caught.value.message.startswith(message)
+
+
+def test_read_refuses_an_unreadable_file_in_the_callers_class(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        YamlSource("promoter.yaml", ConfigError).read(tmp_path)  # a directory
+    assert caught.value.message == "cannot read promoter.yaml: Is a directory"
+
+
+def test_aliases_and_merge_keys_load_with_their_lines() -> None:
+    src = source()
+    data = src.load("base: &b {x: 1}\njob:\n  <<: *b\n  y: 2\n")
+    assert dict(data["job"]) == {"x": 1, "y": 2}
+    assert src.line(data["job"], "y") == 4

@@ -52,10 +52,16 @@ def pipeline_sources(repo: RepoOptions) -> tuple[dict[str, str | None], str]:
 def check_pipeline_file(repo: RepoOptions, path: str) -> PipelineReport:
     """check-pipeline: lint the CircleCI config at `path` against the environments' sources."""
     file = Path(path)
-    if not file.is_file():
+    reader = model.source(path)
+    try:
+        found = file.is_file()
+    except OSError as exc:  # a name too long, a folder promoter may not search
+        raise reader.error(f"cannot read {path}: {exc.strerror or exc}",
+                           hint="check the path and its folders' permissions") from exc
+    if not found:
         raise UsageError(f"CircleCI config {path} not found",
                          hint="pass the path of the CircleCI config to check")
-    text = model.source(path).read(file)
+    text = reader.read(file)
     sources, where = pipeline_sources(repo)
     report = check_pipeline(text, sources, path=path)
     return replace(report, checked=[f"environments from {where}", *report.checked])

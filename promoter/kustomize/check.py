@@ -18,13 +18,14 @@ from promoter.kustomize.entries import FIELDS, KEY_ORDER, ImageEntry
 from promoter.kustomize.scalars import is_kustomize_string, needs_quotes
 
 
-def _plain_data(text: str) -> Any:
-    yaml = safe_yaml()
+def _plain_data(doc: Document) -> Any:
+    """The data of a loaded document, built from its nodes (which load_document bounded: no
+    alias bomb, no cycle, not too deep), so _canon below stays small."""
+    if doc.root is None:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # later documents are empty (load_document refuses more than one)
-        documents = list(yaml.load_all(text))
-    return documents[0] if documents else None
+        return safe_yaml().constructor.construct_document(doc.root)
 
 
 def _canon(value: Any) -> Any:
@@ -90,7 +91,7 @@ def _check_result(doc: Document, after: str, index: int | None, want: ImageEntry
     for key in KEY_ORDER:
         if want.value(key) is not None:
             _check_string(new, target.fields[key], written=want.value(key) != _value(old, key))
-    _check_data(doc.text, after, index, want)
+    _check_data(doc, new, index, want)
 
 
 def _value(entry: ImageEntry | None, key: str) -> str | None:
@@ -107,7 +108,8 @@ def _check_string(doc: Document, fld: ParsedField, *, written: bool) -> None:
         raise _Unverified(f"`{fld.key.value}: {node.value}` needs quotes")
 
 
-def _check_data(before: str, after: str, index: int | None, want: ImageEntry) -> None:
+def _check_data(before: Document, after: Document, index: int | None,
+                want: ImageEntry) -> None:
     """Everything but the edited entry parses to the same data as before."""
     top_before, images_before = _split_images(_plain_data(before))
     top_after, images_after = _split_images(_plain_data(after))

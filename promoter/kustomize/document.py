@@ -21,6 +21,7 @@ from ruamel.yaml.tokens import BlockEntryToken, ScalarToken
 from promoter.errors import KustomizationError
 from promoter.kustomize.entries import KEY_ATTRS, ImageEntry
 from promoter.kustomize.scalars import MERGE_TAG, NULL_TAG, is_kustomize_string
+from promoter.yamlbounds import MAX_DEPTH, check_aliases, check_text, depth_bounded
 
 _BOM = "\ufeff"
 
@@ -72,8 +73,11 @@ class Document:
 
 
 def safe_yaml() -> YAML:
-    """A fresh pure-Python safe loader (its marks give character offsets)."""
-    return YAML(typ="safe", pure=True)
+    """A fresh pure-Python safe loader (its marks give character offsets), composing at most
+    promoter.yamlbounds.MAX_DEPTH levels deep."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.max_depth = MAX_DEPTH
+    return yaml
 
 
 def _describe(exc: YAMLError) -> str:
@@ -90,17 +94,23 @@ def _check_line_breaks(text: str, source: str) -> None:
 
 
 def _compose(text: str, source: str) -> tuple[list[Node], list[Any], list[Any]]:
+    """Nodes, events and tokens of text, within promoter.yamlbounds' limits: refused when too
+    large before parsing, too deep while composing, or when its aliases would expand too far."""
+    check_text(text, source, KustomizationError)
     _check_line_breaks(text, source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nodes = list(safe_yaml().compose_all(text))
+            with depth_bounded(safe_yaml(), source, KustomizationError) as yaml:
+                nodes = list(yaml.compose_all(text))
             events = list(safe_yaml().parse(text))
             tokens = list(safe_yaml().scan(text))
     except YAMLError as exc:
         raise KustomizationError(
             f"{source} is not valid YAML ({_describe(exc)})", hint="fix the YAML syntax and retry"
         ) from exc
+    for node in nodes:
+        check_aliases(node, source, KustomizationError)
     return nodes, events, tokens
 
 

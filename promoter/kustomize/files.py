@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from promoter.errors import KustomizationError
+from promoter.yamlbounds import read_bounded
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -46,13 +47,9 @@ def find_kustomization(root: Path, overlay: str) -> str:
 
 def read_file(path: Path, *, label: str) -> str:
     """A kustomization file's text, exactly: UTF-8 without newline translation (CRLF stays).
-    `label` names it in errors (a repository-relative path)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KustomizationError(
-            f"cannot read {label}: {exc.strerror}", hint="check the overlay path"
-        ) from exc
+    `label` names it in errors (a repository-relative path). A file that cannot be read, or is
+    over promoter.yamlbounds.MAX_BYTES, raises KustomizationError."""
+    raw = read_bounded(path, label, KustomizationError, hint="check the overlay path")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

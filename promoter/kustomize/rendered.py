@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import YAMLError
 
 from promoter.errors import RenderError
 from promoter.kustomize.imageref import ImageRef, split_image_ref
 from promoter.kustomize.render import ENV_VAR, render
+from promoter.yamlbounds import MAX_DEPTH
 
 _CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 
@@ -55,14 +57,22 @@ def _documents(rendered: str) -> Iterator[Any]:
 
     A line starting with `---` is always a document marker in YAML, so splitting there is
     exact; CRDs (often megabytes of schema) and documents that never say "ontainers" cannot
-    hold a pod spec.
+    hold a pod spec. Nesting is bounded (promoter.yamlbounds.MAX_DEPTH), as for every YAML file
+    promoter reads: a deeper document is a RenderError, not an exhausted stack.
     """
-    yaml = YAML(typ="safe")
+    yaml = YAML(typ="safe", pure=True)  # pure: the C loader would not bound the depth
+    yaml.max_depth = MAX_DEPTH
     for chunk in _split_documents(rendered):
         if "ontainers" not in chunk or _CRD_KIND.search(chunk):
             continue
         try:
             yield from yaml.load_all(chunk)
+        except MaxDepthExceededError as exc:
+            raise RenderError(
+                f"the render output nests lists and mappings more than {MAX_DEPTH} levels deep",
+                hint=f"promoter reads YAML nested at most {MAX_DEPTH} levels; flatten the "
+                "resources of this overlay",
+            ) from exc
         except YAMLError as exc:
             raise RenderError(
                 f"the render output is not valid YAML: {exc}",

@@ -12,9 +12,10 @@ from promoter.circleci_lint.sources import (
     check_pipeline_file,
     pipeline_sources,
 )
-from promoter.errors import ConfigError, ContentError, UsageError
+from promoter.errors import ConfigError, ContentError, ExitCode, UsageError
 from promoter.promotion import RepoOptions
 from tests.circleci_lint.configs import CONFIG
+from tests.hostile_yaml import oversized
 
 
 def test_outside_a_repository_the_convention_applies(tmp_path: Path,
@@ -61,3 +62,35 @@ def test_a_file_that_is_not_utf8_is_a_content_error_naming_file_and_offset(
         check_pipeline_file(RepoOptions(), str(path))
     assert caught.value.message.startswith(f"{path}: not UTF-8 text at byte offset 18 (0xe9")
     assert caught.value.hint == "save the file as UTF-8"
+
+
+def test_a_file_over_one_mebibyte_is_a_content_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text(oversized("version: 2.1\n"))
+    with pytest.raises(ContentError) as caught:
+        check_pipeline_file(RepoOptions(), str(path))
+    assert caught.value.exit_code == ExitCode.INVALID
+    assert caught.value.message == (f"{path} is 1,048,577 bytes; promoter reads YAML files of "
+                                    "at most 1 MiB (1,048,576 bytes)")
+
+
+def test_an_unreadable_file_is_a_content_error(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("version: 2.1\n")
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(ContentError) as caught:
+        check_pipeline_file(RepoOptions(), str(path))
+    assert caught.value.exit_code == ExitCode.INVALID
+    assert caught.value.message == f"cannot read {path}: Permission denied"
+
+
+def test_a_path_that_cannot_be_looked_at_is_a_content_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as caught:
+        check_pipeline_file(RepoOptions(), str(tmp_path / ("x" * 5000)))
+    assert caught.value.exit_code == ExitCode.INVALID
+    assert caught.value.message.endswith(": File name too long")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promoter.config import Config, Environment, PullRequestSettings
-from promoter.errors import UsageError
+from promoter.errors import ExitCode, UsageError
 from promoter.forge import GitHubProvider, provider_for
 
 TOKEN = "ghp_FAKEchoiceToken0123456789"
@@ -84,3 +84,22 @@ def test_no_token_is_a_usage_error() -> None:
                                          "GITHUB_TOKEN"):
         provider_for("git@github.com:o/r.git", CONFIG, {})
 
+
+
+@pytest.mark.parametrize("value", [
+    "api.github.com",                 # no scheme
+    "ftp://api.github.com",           # not http(s)
+    "https://",                       # no host
+    "https:///api/v3",                # no host either
+    "http://[::1",                    # unparsable
+    "https://ghe.example.com:99999",  # no such port
+    "https://ghe example.com/api/v3",  # a space
+    "https://ghe.example.com/\x1b[31m",  # a control character
+])
+def test_a_malformed_api_url_is_a_usage_error_naming_the_variable(value: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        provider_repr("https://ghe.example.com/o/r.git", PROMOTER_GITHUB_API_URL=value)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert caught.value.message.startswith("PROMOTER_GITHUB_API_URL=")
+    assert caught.value.message.endswith("is not an http(s) URL with a host")
+    assert "\x1b" not in str(caught.value)

@@ -1,4 +1,5 @@
-"""Reading a kustomization's images: entries, and the errors of a file promoter cannot read."""
+"""Reading a kustomization's images: entries, and the errors of a file promoter cannot read
+(malformed, or past promoter.yamlbounds' limits)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pytest
 from promoter.errors import ExitCode, KustomizationError
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageEntry
+from promoter.yamlbounds import MAX_DEPTH
+from tests.hostile_yaml import billion_laughs, nested, oversized, self_containing
 
 D1 = "sha256:" + "a" * 64
 D2 = "sha256:" + "b" * 64
@@ -60,3 +63,41 @@ def test_read_images_accepts_what_kustomize_reads_as_strings() -> None:
     # kustomize (Go yaml.v2) reads a plain timestamp as a string; an explicit !!str is a string.
     text = "images:\n- name: web\n  newTag: 2001-01-01\n- name: api\n  newTag: !!str 123\n"
     assert [e.new_tag for e in read_images(text)] == ["2001-01-01", "123"]
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def refused(text: str) -> str:
+    """The one-line message for a kustomization promoter refuses to read (exit 4)."""
+    with pytest.raises(KustomizationError) as caught:
+        read_images(text, source="overlays/staging/kustomization.yaml")
+    assert caught.value.exit_code == ExitCode.INVALID
+    message = str(caught.value)
+    assert message.startswith("overlays/staging/kustomization.yaml") and "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("text", [billion_laughs() + "images: []\n",
+                                  "images: []\n" + self_containing()],
+                         ids=["billion-laughs", "self-containing"])
+def test_an_alias_bomb_is_refused(text: str) -> None:
+    assert "its YAML aliases would expand to more than 100,000 nodes" in refused(text)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH, 100_000])
+def test_nesting_too_deep_is_refused(depth: int) -> None:
+    message = refused("images: []\n" + nested(depth, "resources"))
+    assert message.startswith("overlays/staging/kustomization.yaml:2: lists and mappings nested "
+                              f"more than {MAX_DEPTH} levels deep")
+
+
+def test_text_over_one_mebibyte_is_refused_before_parsing() -> None:
+    assert "is 1,048,577 bytes; promoter reads YAML files of at most 1 MiB" in refused(
+        oversized("images: []\n"))
+
+
+def test_ordinary_anchors_outside_images_are_read() -> None:
+    text = ("labels:\n- pairs: &pairs {app: web}\n- pairs: *pairs\n"
+            "images:\n- name: web\n  newTag: v1\n")
+    assert read_images(text) == [ImageEntry("web", new_tag="v1")]

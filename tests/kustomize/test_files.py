@@ -126,3 +126,28 @@ def test_find_kustomization_missing_directory(tmp_path: Path) -> None:
         find_kustomization(tmp_path, "overlays/absent")
     assert "overlay directory overlays/absent does not exist" in str(caught.value)
     assert str(tmp_path) not in str(caught.value)
+
+
+def test_read_file_refuses_a_file_over_one_mebibyte_without_reading_it_all(
+        tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    with path.open("wb") as handle:  # sparse: 50 MiB on paper
+        handle.truncate(50 << 20)
+    with pytest.raises(KustomizationError) as caught:
+        read_file(path, label=LABEL)
+    assert caught.value.message == (f"{LABEL} is 52,428,800 bytes; promoter reads YAML files of "
+                                    "at most 1 MiB (1,048,576 bytes)")
+
+
+def test_read_file_permission_denied_is_a_kustomization_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_text("images: []\n")
+
+    def denied(*_: object, **__: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(KustomizationError) as caught:
+        read_file(path, label=LABEL)
+    assert str(caught.value) == f"cannot read {LABEL}: Permission denied (check the overlay path)"

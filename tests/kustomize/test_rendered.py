@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from promoter.errors import ExitCode, RenderError
 from promoter.kustomize.imageref import ImageRef
 from promoter.kustomize.rendered import ImageUse, image_uses, list_images, rendered_images
+from promoter.yamlbounds import MAX_DEPTH
+from tests.hostile_yaml import nested
 from tests.kustomize.layouts import DIGEST_A
 
 KUBECTL = shutil.which("kubectl")
@@ -194,3 +197,13 @@ def test_corpus_overlays_list_their_images(corpus_dir: Path) -> None:
         actual = dict(pool.map(check, cases))
     expected = {case["overlay"]: case["images"] for case in cases}
     assert actual == expected
+
+
+def test_a_render_nested_too_deep_is_a_render_error_not_a_crash() -> None:
+    rendered = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                "spec:\n  containers: [{name: c, image: web}]\n  " + nested(2_000, "extra"))
+    with pytest.raises(RenderError) as caught:
+        image_uses(rendered)
+    assert caught.value.exit_code == ExitCode.INVALID
+    assert str(caught.value).startswith(
+        f"the render output nests lists and mappings more than {MAX_DEPTH} levels deep")

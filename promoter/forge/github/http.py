@@ -2,12 +2,14 @@
 retries (promoter.retry) of 5xx answers, network errors and short rate limits, pagination that
 follows Link headers only to the API's own origin, and every failure as a ForgeError saying what
 failed, in which repository, and what to do. The token only ever goes into the Authorization
-header and is masked in every message.
+header and is masked in every message; what the server says reaches a message only through
+promoter.sanitize.foreign (no control characters, at most 4 KiB).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ import httpx
 from promoter.errors import ForgeError
 from promoter.forge.github.hosts import Secret
 from promoter.retry import Attempt, RetryPolicy
-from promoter.sanitize import redact
+from promoter.sanitize import foreign, one_line, redact
 
 API_VERSION = "2022-11-28"
 
@@ -107,6 +109,8 @@ class GitHubAPI:
                 if attempt.last:
                     raise self._unreachable(exc, action, attempt.number) from None
                 self._log_retry(f"{type(exc).__name__} on {method} {url}", attempt)
+            except httpx.RequestError as exc:  # a body that does not decode, endless redirects
+                raise self.unexpected(action, _detail(exc)) from None
             else:
                 _LOG.debug("GitHub %s %s -> %d", method, self.mask(url), response.status_code)
                 if attempt.last or not self._retrying(response, attempt):
@@ -148,7 +152,7 @@ class GitHubAPI:
         query: Mapping[str, str | int] | None = {**params, "per_page": 100}
         for _ in range(_MAX_PAGES):
             response = self.call("GET", url, params=query, action=action, number=number)
-            page = response.json() if response.content else None
+            page = self.json(response, action) if response.content else None
             if not isinstance(page, list):
                 raise self.unexpected(action, "a page that is not a list")
             items.extend(page)
@@ -164,16 +168,25 @@ class GitHubAPI:
     def _same_origin(self, url: str, action: str) -> str:
         """Follow a Link only to the API's own origin: the token must not go anywhere else."""
         api = urlsplit(self.api_url)
-        link = urlsplit(url)
+        try:
+            link = urlsplit(url)
+            httpx.URL(url)
+        except (ValueError, httpx.InvalidURL):
+            raise self.unexpected(action, "a pagination link that is not a URL") from None
         if (link.scheme, link.netloc) != (api.scheme, api.netloc):
-            raise self.unexpected(action, f"a pagination link to another host ({link.netloc})")
+            raise self.unexpected(action, "a pagination link to another host "
+                                  f"({foreign(link.netloc, 200)})")
         return url
 
+    def json(self, response: httpx.Response, action: str) -> Any:
+        """The answer's JSON, or ForgeError when it is not JSON (or nested past the parser)."""
+        data = _body(response)
+        if data is _NOT_JSON:
+            raise self.unexpected(action, "a body that is not JSON")
+        return data
+
     def json_object(self, response: httpx.Response, action: str) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            raise self.unexpected(action, "a body that is not JSON") from None
+        data = self.json(response, action)
         if not isinstance(data, dict):
             raise self.unexpected(action, "a body that is not a JSON object")
         return data
@@ -188,7 +201,7 @@ class GitHubAPI:
         )
 
     def _unreachable(self, exc: httpx.TransportError, action: str, attempts: int) -> ForgeError:
-        detail = str(exc) or type(exc).__name__
+        detail = _detail(exc)
         return ForgeError(
             self.mask(f"cannot reach the GitHub API at {self.api_url} to {action} in "
                       f"{self.repository} after {attempts} attempts: {detail}"),
@@ -236,7 +249,7 @@ class GitHubAPI:
         status = response.status_code
         message = github_message(response)
         if status == 422:
-            details = "; ".join(validation_details(response))
+            details = foreign("; ".join(validation_details(response)))
             return ForgeError(
                 f"GitHub refused to {where}: {message}" + (f": {details}" if details else ""),
             )
@@ -268,7 +281,10 @@ class GitHubAPI:
             return f"retry after {retry_after:.0f} s"
         reset = _number(response.headers.get("X-RateLimit-Reset"))
         if reset is not None:
-            when = datetime.fromtimestamp(reset, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            try:
+                when = datetime.fromtimestamp(reset, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            except (OverflowError, OSError, ValueError):
+                return "the limit resets at a time GitHub did not state clearly"
             return f"the limit resets at {when} (in {max(reset - self._now(), 0):.0f} s)"
         return "secondary rate limit; wait a few minutes"
 
@@ -284,19 +300,22 @@ def is_rate_limited(response: httpx.Response) -> bool:
 
 
 def github_message(response: httpx.Response) -> str:
-    """GitHub's `message`, else the first line of the body, else the reason phrase."""
+    """GitHub's `message`, else the first line of the body, else the reason phrase: one line
+    without control characters, at most promoter.sanitize.MESSAGE_LIMIT characters."""
     data = _body(response)
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    text = response.text.strip().splitlines()
-    return text[0][:200] if text else response.reason_phrase
+        return one_line(foreign(data["message"]))
+    first = _text(response).strip().split("\n", 1)[0]
+    return one_line(foreign(first, 200)) if first else response.reason_phrase
 
 
 def validation_details(response: httpx.Response) -> list[str]:
-    """One sentence per entry of a 422's `errors`."""
+    """One sentence per entry of a 422's `errors` (each one line, capped like github_message)."""
     data = _body(response)
     errors = data.get("errors") if isinstance(data, dict) else None
-    return [_validation_detail(e) for e in errors] if isinstance(errors, list) else []
+    if not isinstance(errors, list):
+        return []
+    return [one_line(foreign(_validation_detail(e))) for e in errors]
 
 
 def _validation_detail(error: object) -> str:
@@ -311,17 +330,35 @@ def _validation_detail(error: object) -> str:
 
 
 def _number(value: str | None) -> float | None:
+    """A header's number; None when absent or not a finite number."""
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
-def _body(response: httpx.Response) -> object:
+_NOT_JSON = object()
+
+
+def _body(response: httpx.Response) -> Any:
+    """The answer's JSON; _NOT_JSON when it is not JSON, not text, or nested too deep for the
+    parser."""
     try:
         return response.json()
-    except ValueError:
-        return None
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (ValueError, LookupError):  # an unknown or wrong charset
+        return ""
+
+
+def _detail(exc: httpx.HTTPError) -> str:
+    return one_line(foreign(str(exc) or type(exc).__name__, 500))
 
 
 def _scopes(response: httpx.Response) -> str:
@@ -329,4 +366,5 @@ def _scopes(response: httpx.Response) -> str:
     needs = response.headers.get("X-Accepted-OAuth-Scopes")
     if has is None and needs is None:
         return ""
+    has, needs = (foreign(value, 200) if value else value for value in (has, needs))
     return f"; token scopes: {has or 'none'}; accepted scopes: {needs or 'not stated'}"

@@ -35,6 +35,7 @@ from promoter.forge.github.http import (
     validation_details,
 )
 from promoter.retry import RetryPolicy
+from promoter.sanitize import foreign, one_line
 
 MERGE_METHODS = ("merge", "squash", "rebase")
 
@@ -284,8 +285,10 @@ class GitHubProvider:
                 merged=bool(merged),
                 draft=bool(data.get("draft") or False),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise self._api.unexpected(action, f"a pull request without {exc}") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            what = f"a pull request without {exc}" if isinstance(exc, KeyError) else (
+                "a pull request field of the wrong type")
+            raise self._api.unexpected(action, one_line(foreign(what, 200))) from None
 
     # ------------------------------------------------------------------ merging
 
@@ -311,7 +314,7 @@ class GitHubProvider:
         if data.get("merged") is not True or not isinstance(data.get("sha"), str):
             raise ForgeError(
                 self._api.mask(f"GitHub did not merge pull request #{number} in "
-                               f"{self.repository}: {data.get('message', 'no reason given')}")
+                               f"{self.repository}: {_reason(data)}")
             )
         return str(data["sha"])
 
@@ -351,6 +354,13 @@ def _already_exists(response: httpx.Response) -> bool:
     """GitHub's 422 for a second open pull request from the same head into the same base."""
     return bool(response.status_code == 422 and any(
         "already exists" in detail for detail in validation_details(response)))
+
+
+def _reason(data: dict[str, Any]) -> str:
+    """The `message` of GitHub's answer to a merge, fit for an error message."""
+    message = data.get("message")
+    return one_line(foreign(message)) if isinstance(message, str) and message else (
+        "no reason given")
 
 
 def _plural(noun: str, names: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ retries through promoter.retry, rate limits, pagination, error messages, and the
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import Callable, Mapping
 
@@ -349,3 +350,94 @@ def test_the_token_never_leaks(
     assert "GitHub rejected the token (401 Bad credentials: ***)" in everything  # echo masked
     assert "boom ***" in everything and "no ***" in everything
     assert "http://127.0.0.1:" in everything  # the credentials were cut out of the API URL
+
+
+# --------------------------------------------------------------------------- hostile answers
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize(("answer", "what"), [
+    (httpx.Response(200, text="<html>not json</html>"), "a body that is not JSON"),
+    (httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000), "a body that is not JSON"),
+    (httpx.Response(200, content=b"\xff\xfe["), "a body that is not JSON"),
+    (httpx.Response(200, json={"items": []}), "a page that is not a list"),
+    (httpx.Response(200, json="[]"), "a page that is not a list"),
+], ids=["html", "nested-too-deep", "not-text", "object", "string"])
+def test_a_page_that_is_not_a_json_list_is_a_forge_error(sleeps: Sleeps, answer: httpx.Response,
+                                                         what: str) -> None:
+    api = make_api(Script(page([1], f"{API}{PULLS}?page=2"), answer), sleeps)
+    caught = failure(lambda: api.paginate(PULLS, params={}, action="list pull requests"))
+    assert caught.exit_code == ExitCode.REMOTE
+    assert caught.message == (f"unexpected answer from the GitHub API at {API} while trying to "
+                              f"list pull requests in acme/gitops: {what}")
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"\x1b[2J{"])
+def test_an_object_answer_that_is_not_json_is_a_forge_error(sleeps: Sleeps, body: bytes) -> None:
+    api = make_api(Script(httpx.Response(200, content=body)), sleeps)
+    caught = failure(lambda: api.json_object(read_pull(api), "read pull request #1"))
+    assert caught.message.endswith("read pull request #1 in acme/gitops: a body that is not JSON")
+
+
+def assert_one_clean_capped_line(error: ForgeError) -> None:
+    text = str(error)
+    assert "\n" not in text and not CONTROL.search(text)
+    assert len(text) < 5_000
+    assert "characters more" in text
+
+
+@pytest.mark.parametrize("status", [401, 403, 409, 418, 500])
+def test_a_three_megabyte_error_message_is_one_capped_clean_line(sleeps: Sleeps,
+                                                                  status: int) -> None:
+    huge = ("\x1b]0;owned\x07\x1b[31mbad\r\nline " * 150_000)[:3_000_000]
+    caught = failure(lambda: read_pull(make_api(Script(error(status, huge)), sleeps, attempts=1)))
+    assert_one_clean_capped_line(caught)
+
+
+def test_a_three_megabyte_body_that_is_not_json_shows_its_first_line_capped(
+        sleeps: Sleeps) -> None:
+    body = "\x1b[5m" + "x" * 3_000_000 + "\nsecond line"
+    caught = failure(lambda: read_pull(make_api(Script(httpx.Response(418, text=body)), sleeps)))
+    assert caught.message.startswith("GitHub API answered 418 (" + "x" * 200 + "… ")
+    assert "second line" not in caught.message and not CONTROL.search(str(caught))
+
+
+def test_validation_details_are_cleaned_and_capped(sleeps: Sleeps) -> None:
+    details = [{"message": f"\x1b[31mproblem {n}\n" + "y" * 1000} for n in range(3_000)]
+    script = Script(error(422, "Validation Failed", errors=details))
+    api = make_api(script, sleeps)
+    caught = failure(lambda: api.call("POST", PULLS, action="open a pull request"))
+    assert_one_clean_capped_line(caught)
+    assert caught.message.startswith("GitHub refused to open a pull request in acme/gitops: "
+                                     "Validation Failed: problem 0 yyy")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Retry-After": "nan"}, {"Retry-After": "inf"}, {"Retry-After": "-inf"},
+    {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1e300"},
+    {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "nan"},
+])
+def test_rate_limit_headers_that_are_not_usable_numbers_are_a_forge_error(
+        sleeps: Sleeps, headers: dict[str, str]) -> None:
+    script = Script(*[error(429, "slow down", headers=headers)] * 3)
+    caught = failure(lambda: read_pull(make_api(script, sleeps, max_rate_limit_wait=30)))
+    assert caught.exit_code == ExitCode.REMOTE
+    assert "GitHub API rate limit exceeded while trying to read pull request #1" in caught.message
+
+
+@pytest.mark.parametrize("link", [f"{API}/a b\x7f", "http://[::1"])
+def test_a_pagination_link_that_is_not_a_url_is_a_forge_error(sleeps: Sleeps, link: str) -> None:
+    api = make_api(Script(httpx.Response(200, json=[1], headers={"Link": f'<{link}>; rel="next"'})),
+                   sleeps)
+    caught = failure(lambda: api.paginate(PULLS, params={}, action="list pull requests"))
+    assert caught.message.endswith("a pagination link that is not a URL")
+
+
+def test_a_body_that_does_not_decompress_is_a_forge_error(sleeps: Sleeps) -> None:
+    garbage = httpx.Response(200, stream=httpx.ByteStream(b"not gzip"),
+                             headers={"Content-Encoding": "gzip"})
+    caught = failure(lambda: read_pull(make_api(Script(garbage), sleeps)))
+    assert caught.exit_code == ExitCode.REMOTE
+    assert caught.message.startswith(f"unexpected answer from the GitHub API at {API} while "
+                                     "trying to read pull request #1 in acme/gitops: ")

@@ -19,6 +19,8 @@ from promoter.forge import (
     PullRequestProvider,
 )
 from promoter.forge.github import GitHubProvider
+from promoter.forge.github.http import GitHubAPI, Limits
+from promoter.retry import RetryPolicy
 
 from ..conftest import (
     BOT,
@@ -422,6 +424,49 @@ def test_github_provider_has_the_protocols_signatures() -> None:
         if name.startswith("_"):
             continue
         assert inspect.signature(getattr(GitHubProvider, name)) == inspect.signature(member), name
+
+
+def answering(*answers: httpx.Response) -> GitHubProvider:
+    """A provider whose API answers with `answers`, in order (a scripted transport)."""
+    provider = GitHubProvider("acme", "gitops", TOKEN, api_url="http://127.0.0.1:9")
+    queue = list(answers)
+    limits = Limits(RetryPolicy(attempts=1), max_rate_limit_wait=0.0, timeout=5.0)
+    provider._api = GitHubAPI(  # the scripted answers replace the network
+        "acme", "gitops", TOKEN, api_url="http://127.0.0.1:9", limits=limits, now=lambda: NOW,
+        transport=httpx.MockTransport(lambda _: queue.pop(0)))
+    return provider
+
+
+@pytest.mark.parametrize("number", ["1e400", '"one"', "null", "[1]", '"absent"'],
+                         ids=["infinite", "text", "null", "list", "absent"])
+def test_a_pull_request_of_the_wrong_shape_is_a_forge_error(number: str) -> None:
+    fields = '"html_url": "u", "title": "t", "state": "open", "base": {"ref": "main"}'
+    if number != '"absent"':
+        fields += f', "number": {number}, "head": {{"ref": "b", "sha": "s"}}'
+    with answering(httpx.Response(200, content=f"{{{fields}}}".encode())) as provider, \
+            pytest.raises(ForgeError) as caught:
+        provider.get_pull_request(1)
+    assert caught.value.exit_code == ExitCode.REMOTE
+    assert caught.value.message.startswith("unexpected answer from the GitHub API at "
+                                           "http://127.0.0.1:9 while trying to read pull "
+                                           "request #1 in acme/gitops: a pull request ")
+
+
+def test_a_list_where_a_pull_request_belongs_is_a_forge_error() -> None:
+    with answering(httpx.Response(200, json=[{"number": 1}])) as provider, \
+            pytest.raises(ForgeError, match="a body that is not a JSON object"):
+        provider.get_pull_request(1)
+
+
+def test_a_refused_merge_shows_githubs_reason_cleaned_and_capped() -> None:
+    reason = "\x1b[31mnot today\n" * 400_000
+    refusal = httpx.Response(200, json={"merged": False, "message": reason})
+    with answering(refusal) as provider, pytest.raises(ForgeError) as caught:
+        provider.merge(1, sha="0" * 40)
+    message = caught.value.message
+    assert message.startswith("GitHub did not merge pull request #1 in acme/gitops: not today "
+                              "not today")
+    assert "\x1b" not in message and "\n" not in message and len(message) < 5_000
 
 
 @pytest.fixture(autouse=True)
