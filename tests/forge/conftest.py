@@ -1,4 +1,5 @@
-"""Fixtures for forge tests: the GitHub stand-in (validated against ../shared's OpenAPI)."""
+"""Fixtures for forge tests: the GitHub stand-in, validated against ../shared's OpenAPI
+description when it is there and unchecked on a clone without it (see standin_checkers.py)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,9 @@ from .github_standin import (
     TOKEN,
     TOKENS,
     GitHubStandIn,
-    SpecChecker,
-    load_spec_checker,
     start_git_standin,
 )
+from .standin_checkers import Checker, SpecChecker, choose_checker, load_spec_checker
 
 __all__ = ["BOT", "OTHER_REVIEWER", "OTHER_REVIEWER_TOKEN", "REVIEWER", "REVIEWER_TOKEN", "TOKEN",
            "Longest", "Sleeps", "retry"]
@@ -35,7 +35,14 @@ MakeGitHub = Callable[..., GitHubStandIn]
 
 @pytest.fixture
 def spec_checker(github_openapi_path: Path) -> SpecChecker:
+    """The description's checker, for tests about the contract itself (they skip without it)."""
     return load_spec_checker(github_openapi_path)
+
+
+@pytest.fixture
+def checker(github_openapi_if_present: Path | None) -> Checker:
+    """The stand-ins' checker: the description's when ../shared has it, else the plain one."""
+    return choose_checker(github_openapi_if_present)
 
 
 class Sleeps:
@@ -65,7 +72,7 @@ def retry(sleeps: Callable[[float], None], attempts: int = 3, base: float = 0.5)
     return RetryPolicy(attempts=attempts, base=base, sleep=sleeps, rng=Longest())
 
 
-def _serve(checker: SpecChecker, prefix: str) -> Iterator[GitHubStandIn]:
+def _serve(checker: Checker, prefix: str) -> Iterator[GitHubStandIn]:
     standin = GitHubStandIn(checker, tokens=TOKENS, collaborators=COLLABORATORS, prefix=prefix)
     standin.start()
     try:
@@ -82,25 +89,26 @@ def _fail_on_problems(standin: GitHubStandIn) -> None:
 
 
 @pytest.fixture
-def github(spec_checker: SpecChecker) -> Iterator[GitHubStandIn]:
-    """A stand-in for api.github.com serving acme/gitops; fails the test on any spec mismatch."""
-    yield from _serve(spec_checker, "")
+def github(checker: Checker) -> Iterator[GitHubStandIn]:
+    """A stand-in for api.github.com serving acme/gitops; fails the test on any problem it saw
+    (with ../shared: any request or response off the OpenAPI description)."""
+    yield from _serve(checker, "")
 
 
 @pytest.fixture
-def github_enterprise(spec_checker: SpecChecker) -> Iterator[GitHubStandIn]:
+def github_enterprise(checker: Checker) -> Iterator[GitHubStandIn]:
     """The same stand-in under /api/v3, as GitHub Enterprise Server serves it."""
-    yield from _serve(spec_checker, "/api/v3")
+    yield from _serve(checker, "/api/v3")
 
 
 @pytest.fixture
-def make_github(spec_checker: SpecChecker) -> Iterator[MakeGitHub]:
+def make_github(checker: Checker) -> Iterator[MakeGitHub]:
     """make_github(bare_repo, delete_branch_on_merge=False): a started stand-in whose branches
     and merges are those of the bare repository; all are stopped and checked at teardown."""
     started: list[GitHubStandIn] = []
 
     def make(git_dir: Path, *, delete_branch_on_merge: bool = False) -> GitHubStandIn:
-        standin = start_git_standin(spec_checker, git_dir,
+        standin = start_git_standin(checker, git_dir,
                                     delete_branch_on_merge=delete_branch_on_merge)
         started.append(standin)
         return standin

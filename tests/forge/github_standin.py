@@ -1,21 +1,26 @@
 """A local stand-in for the GitHub REST API, for tests.
 
 It serves the endpoints promoter.forge.github uses, from in-memory state, on 127.0.0.1 (a real
-HTTP server in a thread), and checks EVERY request and EVERY response against the GitHub OpenAPI
-description in ../shared/github-openapi with openapi-core. Anything that does not match is
-collected in `problems`; the fixture fails the test when it is not empty.
+HTTP server in a thread). Its checker (standin_checkers.py) decides how strict it is:
 
-Response bodies are built from the description's schemas (every required field, typed as the
-schema says) and then given the values that matter; they are never written from memory.
+- SpecChecker, when ../shared/github-openapi is present: EVERY request and EVERY response is
+  checked against the GitHub OpenAPI description with openapi-core, and response bodies are
+  built from the description's schemas (every required field, typed as the schema says), then
+  given the values that matter; they are never written from memory.
+- PlainChecker, on a clone without ../shared: no validation; a body is the values the stand-in
+  sets plus PLAIN_MINIMUM, enough for promoter's GitHub provider.
+
+Either way the stand-in checks GitHub's headers, its API prefix and its own crashes; anything
+wrong is collected in `problems`, and the fixture fails the test when it is not empty.
 
 Test-side knobs are Python methods (not HTTP): push_branch, add_pull, fail_next,
-merge_after_polls, set_mergeable, approve (which goes through the real reviews endpoint).
+merge_after_polls, set_mergeable, review (which goes through the real reviews endpoint).
 
 Optionally (git_dir=) the stand-in is backed by a REAL bare repository: branches and their shas
 are that repository's refs/heads (so `git push` to it is what creates and moves branches), open
 PRs follow their branch on every request, mergeability is computed with `git merge-tree`, and
 the merge endpoint writes merge / squash / rebase commits into it as GitHub does. Tests in other
-directories start one with start_git_standin() / serve_git_standin() and load_spec_checker().
+directories start one with start_git_standin() / serve_git_standin() and choose_checker().
 """
 
 from __future__ import annotations
@@ -31,23 +36,18 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
-from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.responses.exceptions import ResponseNotFound
-from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_SERVER = "https://api.github.com"
+from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+
 DOCS = "https://docs.github.com/rest"
-TIMESTAMP = "2024-05-01T12:00:00Z"
-Json = Any
 
 #: Distinctive so that a leak anywhere is easy to find; never real tokens.
 TOKEN = "ghp_FAKEleakCanary0123456789abcdefXYZ"
@@ -63,149 +63,6 @@ COLLABORATORS = ("carol",)
 
 def fake_sha(*parts: object) -> str:
     return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()  # noqa: S324
-
-
-# --------------------------------------------------------------------------- the description
-
-
-class SpecChecker:
-    """The GitHub OpenAPI description: validation (openapi-core) and schema-built examples."""
-
-    def __init__(self, spec_path: Path) -> None:
-        self.openapi = OpenAPI.from_file_path(str(spec_path))
-        self.document: dict[str, Json] = json.loads(spec_path.read_text(encoding="utf-8"))
-        self.schemas: dict[str, Json] = self.document["components"]["schemas"]
-
-    def request_problems(self, request: OARequest) -> list[str]:
-        return [f"request {request.method.upper()} {request.path}: {_explain(e)}"
-                for e in self.openapi.iter_request_errors(request)]
-
-    def response_problems(self, request: OARequest, response: OAResponse) -> list[str]:
-        where = f"response {response.status_code} to {request.method.upper()} {request.path}"
-        problems: list[str] = []
-        for error in self.openapi.iter_response_errors(request, response):
-            if isinstance(error, ResponseNotFound):
-                # a status the operation does not document (401, 502, ...): GitHub still
-                # answers with its basic-error object, so hold the body to that schema
-                problems.extend(f"{where}: {p}" for p in self._basic_error_problems(response))
-            else:
-                problems.append(f"{where}: {_explain(error)}")
-        return problems
-
-    def _basic_error_problems(self, response: OAResponse) -> list[str]:
-        try:
-            body = json.loads(response.data or b"")
-        except ValueError:
-            return ["undocumented status with a body that is not JSON"]
-        validator = OAS30Validator(self.schemas["basic-error"])
-        return [e.message for e in validator.iter_errors(body)]
-
-    # ------------------------------------------------------------- examples from the schema
-
-    def example(self, schema: str | dict[str, Json], /, **values: Json) -> dict[str, Json]:
-        """A valid instance of a schema (or components/schemas/NAME) with `values` set.
-
-        Every required property gets a value of the schema's type; `values` may only name
-        properties the schema has.
-        """
-        resolved = self._resolve(self.schemas[schema] if isinstance(schema, str) else schema)
-        instance = self._fake(resolved)
-        assert isinstance(instance, dict)
-        unknown = set(values) - set(resolved.get("properties", {}))
-        assert not unknown, f"{schema} has no properties {sorted(unknown)}"
-        instance.update(values)
-        return instance
-
-    def subschema(self, name: str, *keys: str) -> dict[str, Json]:
-        """The schema at properties/items path `keys` under components/schemas/NAME."""
-        schema = self._resolve(self.schemas[name])
-        for key in keys:
-            schema = self._resolve(schema["items"] if key == "[]" else schema["properties"][key])
-        return dict(schema)
-
-    def _resolve(self, schema: Json) -> Json:
-        while "$ref" in schema:
-            name = schema["$ref"].removeprefix("#/components/schemas/")
-            schema = self.schemas[name]
-        return schema
-
-    def _fake(self, schema: Json) -> Json:
-        schema = self._resolve(schema)
-        if "allOf" in schema:
-            merged: dict[str, Json] = {}
-            for part in schema["allOf"]:
-                merged.update(self._fake(part))
-            return merged
-        for key in ("oneOf", "anyOf"):
-            if key in schema:
-                return self._fake(schema[key][0])
-        if "enum" in schema:
-            return next(v for v in schema["enum"] if v is not None)
-        kind = schema.get("type", "object")
-        if kind == "object":
-            properties = schema.get("properties", {})
-            return {k: self._fake_field(properties[k]) for k in schema.get("required", [])}
-        if kind == "array":
-            return []
-        if kind == "string":
-            return _fake_string(schema)
-        if kind == "integer":
-            return schema.get("example", 1) if isinstance(schema.get("example"), int) else 1
-        if kind == "number":
-            return 1.0
-        if kind == "boolean":
-            return False
-        raise AssertionError(f"cannot fake schema {schema}")
-
-    def _fake_field(self, schema: Json) -> Json:
-        # a required nullable field may be null; a non-nullable one never is
-        return None if self._resolve(schema).get("nullable") else self._fake(schema)
-
-
-def _fake_string(schema: Json) -> str:
-    example = schema.get("example")
-    if isinstance(example, str):
-        return example
-    formats = {"date-time": TIMESTAMP, "uri": "https://example.invalid/"}
-    return formats.get(schema.get("format", ""), "x")
-
-
-def _explain(error: Exception) -> str:
-    details = [_shorten(str(error))]
-    for nested in getattr(error, "schema_errors", None) or ():
-        details.append(f"{list(nested.path)}: {nested.message}")
-    cause = error.__cause__
-    if cause is not None:
-        details.append(_shorten(str(cause)))
-        for nested in getattr(cause, "schema_errors", None) or ():
-            details.append(f"{list(nested.path)}: {nested.message}")
-    return " | ".join(details)
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit] + " …"
-
-
-@dataclass
-class OARequest:
-    """openapi_core.protocols.Request for a request the stand-in received."""
-
-    method: str
-    path: str
-    body: bytes | None
-    content_type: str
-    parameters: RequestParameters
-    host_url: str = SPEC_SERVER
-
-
-@dataclass
-class OAResponse:
-    """openapi_core.protocols.Response for a response the stand-in sends."""
-
-    status_code: int
-    data: bytes | None
-    headers: Headers
-    content_type: str = "application/json"
 
 
 # --------------------------------------------------------------------------- a real bare repo
@@ -488,7 +345,7 @@ class GitHubStandIn:
 
     def __init__(
         self,
-        checker: SpecChecker,
+        checker: Checker,
         *,
         owner: str = "acme",
         repo: str = "gitops",
@@ -609,7 +466,7 @@ class GitHubStandIn:
 
     def review(self, token: str, number: int, event: str, *, commit_id: str | None = None,
                body: str = "") -> httpx.Response:
-        """Submit a review as the token's user, through the real endpoint (validated too)."""
+        """Submit a review as the token's user, through the real endpoint (checked too)."""
         payload: dict[str, str] = {"event": event, "body": body or event.lower()}
         if commit_id is not None:
             payload["commit_id"] = commit_id
@@ -627,11 +484,11 @@ class GitHubStandIn:
                 "PROMOTER_GITHUB_REPOSITORY": self.full_name}
 
     def problem_report(self) -> str | None:
-        """None, or every spec mismatch the stand-in saw, as one message."""
+        """None, or every problem the stand-in saw, as one message."""
         if not self.problems:
             return None
-        return ("the GitHub stand-in saw requests or responses that do not match the OpenAPI "
-                "description:\n" + "\n".join(self.problems))
+        return ("the GitHub stand-in saw requests or responses that do not match GitHub's API "
+                "(its OpenAPI description, when ../shared has it):\n" + "\n".join(self.problems))
 
     # ------------------------------------------------------------------ request handling
 
@@ -1060,13 +917,7 @@ def _invalid(*errors: Json) -> Reply:
 # --------------------------------------------------------------------------- for any test
 
 
-@cache
-def load_spec_checker(spec_path: Path) -> SpecChecker:
-    """The description at spec_path, loaded once per session (it takes ~0.5 s)."""
-    return SpecChecker(spec_path)
-
-
-def start_git_standin(checker: SpecChecker, git_dir: Path, *,
+def start_git_standin(checker: Checker, git_dir: Path, *,
                       delete_branch_on_merge: bool = False, owner: str = "acme",
                       repo: str = "gitops") -> GitHubStandIn:
     """A started stand-in for OWNER/REPO backed by the bare repository git_dir, answering the
@@ -1079,9 +930,9 @@ def start_git_standin(checker: SpecChecker, git_dir: Path, *,
 
 
 @contextmanager
-def serve_git_standin(checker: SpecChecker, git_dir: Path, *,
+def serve_git_standin(checker: Checker, git_dir: Path, *,
                       delete_branch_on_merge: bool = False) -> Iterator[GitHubStandIn]:
-    """start_git_standin(); on exit stop it and raise AssertionError on any spec mismatch."""
+    """start_git_standin(); on exit stop it and raise AssertionError on any problem it saw."""
     standin = start_git_standin(checker, git_dir, delete_branch_on_merge=delete_branch_on_merge)
     try:
         yield standin

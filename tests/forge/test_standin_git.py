@@ -17,7 +17,8 @@ from promoter.forge.github import GitHubProvider
 from promoter.retry import RetryPolicy
 
 from .conftest import BOT, TOKEN, MakeGitHub
-from .github_standin import GitHubStandIn, Json, StandInGitError
+from .github_standin import GitHubStandIn, StandInGitError
+from .standin_checkers import Json
 
 BRANCH = "promoter/production/x"
 

@@ -1,5 +1,5 @@
 """GitHubProvider against the local GitHub stand-in, which checks every exchange against the
-GitHub OpenAPI description in ../shared (see github_standin.py; these tests skip without it),
+GitHub OpenAPI description in ../shared (see github_standin.py; unchecked on a clone without it),
 plus what needs no server: the token rule, the Protocol's signatures, the merge methods."""
 
 from __future__ import annotations
