@@ -19,6 +19,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.tokens import BlockEntryToken, ScalarToken
 
 from promoter.errors import KustomizationError
+from promoter.kustomize.composer import MAX_FLOW_DEPTH, FlowTooDeep, compose_recorded
 from promoter.kustomize.entries import KEY_ATTRS, ImageEntry
 from promoter.kustomize.scalars import MERGE_TAG, NULL_TAG, is_kustomize_string
 from promoter.yamlbounds import MAX_DEPTH, check_aliases, check_text, depth_bounded
@@ -102,9 +103,14 @@ def _compose(text: str, source: str) -> tuple[list[Node], list[Any], list[Any]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with depth_bounded(safe_yaml(), source, KustomizationError) as yaml:
-                nodes = list(yaml.compose_all(text))
-            events = list(safe_yaml().parse(text))
-            tokens = list(safe_yaml().scan(text))
+                nodes, events, tokens = compose_recorded(yaml, text)
+    except FlowTooDeep as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else "?"
+        raise KustomizationError(
+            f"{source}:{line}: flow collections ([...], {{...}}) nested more than "
+            f"{MAX_FLOW_DEPTH} levels deep",
+            hint=f"promoter reads flow collections nested at most {MAX_FLOW_DEPTH} levels; write "
+            "them in block style") from exc
     except YAMLError as exc:
         raise KustomizationError(
             f"{source} is not valid YAML ({_describe(exc)})", hint="fix the YAML syntax and retry"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from promoter.errors import ExitCode, KustomizationError
+from promoter.kustomize.composer import MAX_FLOW_DEPTH
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageEntry
 from promoter.yamlbounds import MAX_DEPTH
@@ -85,11 +86,25 @@ def test_an_alias_bomb_is_refused(text: str) -> None:
     assert "its YAML aliases would expand to more than 100,000 nodes" in refused(text)
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH, 100_000])
-def test_nesting_too_deep_is_refused(depth: int) -> None:
+def _block_nested(depth: int) -> str:
+    """`resources:` with mappings `depth` levels deep, in block style."""
+    return "resources:\n" + "".join(f"{'  ' * level}k{level}:\n" for level in range(1, depth))
+
+
+def test_block_nesting_too_deep_is_refused() -> None:
+    message = refused("images: []\n" + _block_nested(MAX_DEPTH + 5))
+    assert "lists and mappings nested more than" in message and f"{MAX_DEPTH} levels" in message
+
+
+@pytest.mark.parametrize("depth", [MAX_FLOW_DEPTH + 1, MAX_DEPTH, 100_000])
+def test_flow_nesting_too_deep_is_refused_as_soon_as_it_is_seen(depth: int) -> None:
     message = refused("images: []\n" + nested(depth, "resources"))
-    assert message.startswith("overlays/staging/kustomization.yaml:2: lists and mappings nested "
-                              f"more than {MAX_DEPTH} levels deep")
+    assert message.startswith("overlays/staging/kustomization.yaml:2: flow collections ([...], "
+                              f"{{...}}) nested more than {MAX_FLOW_DEPTH} levels deep")
+
+
+def test_flow_nesting_within_the_limit_is_read() -> None:
+    assert read_images("images: []\n" + nested(MAX_FLOW_DEPTH, "resources")) == []
 
 
 def test_text_over_one_mebibyte_is_refused_before_parsing() -> None:
