@@ -17,6 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from promoter.errors import ConfigError, UsageError
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
+from promoter.kustomize.imageref import TAG_MAX
+from promoter.patterns import RE2_SYNTAX, LinearPattern, PatternError, compile_linear
 from promoter.yamlsource import YamlSource
 
 CONFIG_NAME = "promoter.yaml"
@@ -49,6 +51,7 @@ class Config:
     tag_pattern: str = DEFAULT_TAG_PATTERN
     pr: PullRequestSettings = field(default_factory=PullRequestSettings)
     path: str | None = None  # where it was read from; None for the convention
+    allowed_names: tuple[str, ...] | None = None  # RE2 patterns a new image name must match
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -61,9 +64,16 @@ class Config:
             hint="pass one of those, or declare it in promoter.yaml",
         )
 
-    @property
-    def tag_regex(self) -> re.Pattern[str]:
-        return re.compile(self.tag_pattern)
+    def tag_matches(self, tag: str) -> bool:
+        """True when tag is at most Docker's 128 characters and tag_pattern finds a match in it
+        (RE2: linear time, whatever the pattern)."""
+        return len(tag) <= TAG_MAX and compile_linear(self.tag_pattern).search(tag)
+
+    def name_allowed(self, name: str) -> bool:
+        """True when allowed_names is absent, or one of its patterns matches all of name."""
+        if self.allowed_names is None:
+            return True
+        return any(compile_linear(p).fullmatch(name) for p in self.allowed_names)
 
 
 def load_config(root: Path, config: str | None = None) -> Config:
@@ -140,15 +150,37 @@ class _Reader(YamlSource[ConfigError]):
 def _build(r: _Reader, data: Any) -> Config:
     if not isinstance(data, CommentedMap):
         raise r.fail(data, None, "the top level must be a mapping with an 'environments' list")
-    r.only_keys(data, {"environments", "tag_pattern", "pr"}, "promoter.yaml")
+    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr"}, "promoter.yaml")
     envs = _environments(r, data)
     pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
+    _pattern(r, data, "tag_pattern", pattern, "tag_pattern")
+    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label,
+                  allowed_names=_allowed_names(r, data))
+
+
+def _pattern(r: _Reader, node: Any, key: Any, pattern: str, what: str) -> LinearPattern:
+    """pattern compiled by RE2, or ConfigError at node[key] saying why it is refused."""
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        message = f"tag_pattern is not a valid regular expression: {exc}"
-        raise r.fail(data, "tag_pattern", message) from exc
-    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label)
+        return compile_linear(pattern)
+    except PatternError as exc:
+        raise r.error(
+            f"{r.where(node, key)}: {what} {pattern!r} is not a regular expression in RE2 "
+            f"syntax ({exc}): promoter matches patterns in linear time, so backreferences "
+            "and lookaround are not available",
+            hint=f"rewrite it in RE2 syntax, see {RE2_SYNTAX}") from exc
+
+
+def _allowed_names(r: _Reader, data: CommentedMap) -> tuple[str, ...] | None:
+    """allowed_names: a list of RE2 patterns (absent: any valid image name is allowed)."""
+    if "allowed_names" not in data:
+        return None
+    items = data["allowed_names"]
+    if not isinstance(items, CommentedSeq) or not all(isinstance(i, str) and i for i in items):
+        raise r.fail(data, "allowed_names", "'allowed_names' must be a list of regular "
+                     "expressions (strings), each matched against the whole new image name")
+    for index, item in enumerate(items):
+        _pattern(r, items, index, item, "allowed_names entry")
+    return tuple(items)
 
 
 def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
