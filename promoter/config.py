@@ -15,6 +15,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from promoter.containment import confined
 from promoter.errors import ConfigError, UsageError
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
 from promoter.kustomize.imageref import TAG_MAX
@@ -77,18 +78,30 @@ class Config:
 
 
 def load_config(root: Path, config: str | None = None) -> Config:
-    """Read `config` (relative to root unless absolute), else promoter.yaml, else convention."""
+    """Read `config` (relative to root unless absolute), else promoter.yaml, else convention.
+
+    A config file found in the repository (promoter.yaml, or a relative `config`) that is, or
+    passes through, a symbolic link leaving the repository is refused (ContentError)."""
     if config is not None:
-        path = Path(config) if Path(config).is_absolute() else root / config
+        path = Path(config) if Path(config).is_absolute() else _in_repository(root, config)
         if not path.is_file():
             raise ConfigError(
                 f"config file {config} not found", hint="check --config / PROMOTER_CONFIG"
             )
         return parse_config(_read(path, config), source=config)
-    default = root / CONFIG_NAME
+    default = confined(root, CONFIG_NAME)
     if default.is_file():
         return parse_config(_read(default, CONFIG_NAME), source=CONFIG_NAME)
     return conventional_config(root)
+
+
+def _in_repository(root: Path, config: str) -> Path:
+    """A relative --config: a file in the repository (ConfigError for `..`)."""
+    if ".." in Path(config).parts:
+        raise ConfigError(f"config file {config} is outside the repository: a relative --config "
+                          "is read inside the repository",
+                          hint="give the path inside the repository, or an absolute path")
+    return confined(root, Path(config).as_posix())
 
 
 def _read(path: Path, label: str) -> str:
