@@ -36,6 +36,7 @@ from promoter.cli_options import (
 )
 from promoter.display import Display
 from promoter.errors import ExitCode, PromoterError
+from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, RepoOptions
 from promoter.sanitize import foreign, one_line, redact
 
@@ -93,9 +94,10 @@ app = typer.Typer(
 )
 
 
-def command(name: str | None = None) -> Callable[[F], F]:
-    """Register a command of the app, with promoter's help presentation."""
-    return app.command(name, cls=Command)
+def command(name: str | None = None, help: str | None = None) -> Callable[[F], F]:
+    """Register a command of the app, with promoter's help presentation (help: instead of the
+    docstring)."""
+    return app.command(name, cls=Command, help=help)
 
 
 # ----------------------------------------------------------------------------- errors and output
@@ -160,28 +162,33 @@ def _change(output: OutputOptions, repo: RepoOptions, commit: CommitOptions, act
 # ----------------------------------------------------------------------------- commands that commit
 
 
-@command("set-image")
+SET_IMAGE_HELP = f"""\
+Deploy a tag to an environment without a source (staging): edit, render, commit, push.
+
+Image forms (NAME is the name, or newName, of an images: entry of the overlay):
+{forms_help()}
+What follows = is always a tag, never an image name. Give several to change them in one commit.
+
+--new-name NAME=NEWNAME changes the image the entry points to (its newName), with or without
+a tag in the same commit; allowed_names in promoter.yaml limits the new names.
+"""
+
+
+@command("set-image", help=SET_IMAGE_HELP)
 @options(repo=write_repository, commit=commit_options, output=output_options)
 def set_image(
     environment: Annotated[str, typer.Argument(
         metavar="ENV", help="Environment without a source, e.g. staging.")],
-    images: Annotated[list[str], typer.Argument(
-        metavar="IMAGE=TAG...", help="One or more images, in the forms above.")],
-    repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
+    images: Annotated[list[str] | None, typer.Argument(
+        metavar="IMAGE=TAG...", help="Images, in the forms above.")] = None,
+    new_name: Annotated[list[str] | None, typer.Option(
+        "--new-name", envvar="PROMOTER_NEW_NAME", metavar="NAME=NEWNAME",
+        help="Point the entry NAME to image NEWNAME (its newName; repeatable).")] = None,
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
 ) -> None:
-    """Deploy a tag to an environment without a source (staging): edit, render, commit, push.
-
-    Image forms (NAME is an images: entry of the overlay, by name or newName):
-      NAME=TAG                      set the tag (a digest is dropped)
-      NAME:TAG                      the same
-      NAME@sha256:HEX               pin a digest (the tag is dropped)
-      NAME=TAG@sha256:HEX           set the tag and the digest
-      NAME=NEWNAME:TAG              switch to image NEWNAME at TAG
-      NAME=NEWNAME@sha256:HEX       switch to image NEWNAME at a digest
-      NAME=NEWNAME:TAG@sha256:HEX   switch to image NEWNAME at a tag and digest
-    Give several to change them in one commit.
-    """
-    _run(output, lambda: promotion.set_image(repo, commit, environment, images), Display.change)
+    """Deploy a tag to an environment without a source (see SET_IMAGE_HELP)."""
+    _run(output, lambda: promotion.set_image(repo, commit, environment, images or (),
+                                             new_name or ()), Display.change)
 
 
 @command()

@@ -15,8 +15,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from promoter.containment import confined
 from promoter.errors import ConfigError, ContentError, UsageError
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
+from promoter.kustomize.imageref import TAG_MAX
+from promoter.patterns import RE2_SYNTAX, LinearPattern, PatternError, compile_linear
 from promoter.yamlsource import YamlSource
 
 CONFIG_NAME = "promoter.yaml"
@@ -49,6 +52,7 @@ class Config:
     tag_pattern: str = DEFAULT_TAG_PATTERN
     pr: PullRequestSettings = field(default_factory=PullRequestSettings)
     path: str | None = None  # where it was read from; None for the convention
+    allowed_names: tuple[str, ...] | None = None  # RE2 patterns a new image name must match
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -61,21 +65,31 @@ class Config:
             hint="pass one of those, or declare it in promoter.yaml",
         )
 
-    @property
-    def tag_regex(self) -> re.Pattern[str]:
-        return re.compile(self.tag_pattern)
+    def tag_matches(self, tag: str) -> bool:
+        """True when tag is at most Docker's 128 characters and tag_pattern finds a match in it
+        (RE2: linear time, whatever the pattern)."""
+        return len(tag) <= TAG_MAX and compile_linear(self.tag_pattern).search(tag)
+
+    def name_allowed(self, name: str) -> bool:
+        """True when allowed_names is absent, or one of its patterns matches all of name."""
+        if self.allowed_names is None:
+            return True
+        return any(compile_linear(p).fullmatch(name) for p in self.allowed_names)
 
 
 def load_config(root: Path, config: str | None = None) -> Config:
-    """Read `config` (relative to root unless absolute), else promoter.yaml, else convention."""
+    """Read `config` (relative to root unless absolute), else promoter.yaml, else convention.
+
+    A config file found in the repository (promoter.yaml, or a relative `config`) that is, or
+    passes through, a symbolic link leaving the repository is refused (ContentError)."""
     if config is not None:
-        path = Path(config) if Path(config).is_absolute() else root / config
+        path = Path(config) if Path(config).is_absolute() else _in_repository(root, config)
         if not _is_file(path, config):
             raise ConfigError(
                 f"config file {config} not found", hint="check --config / PROMOTER_CONFIG"
             )
         return parse_config(_read(path, config), source=config)
-    default = root / CONFIG_NAME
+    default = confined(root, CONFIG_NAME, unreadable=ConfigError)
     if _is_file(default, CONFIG_NAME):
         return parse_config(_read(default, CONFIG_NAME), source=CONFIG_NAME)
     return conventional_config(root)
@@ -90,6 +104,15 @@ def _is_file(path: Path, label: str) -> bool:
         raise ConfigError(f"cannot read config file {label}: {exc.strerror or exc}",
                           hint="check --config / PROMOTER_CONFIG and the folder's permissions",
                           ) from exc
+
+
+def _in_repository(root: Path, config: str) -> Path:
+    """A relative --config: a file in the repository (ConfigError for `..`)."""
+    if ".." in Path(config).parts:
+        raise ConfigError(f"config file {config} is outside the repository: a relative --config "
+                          "is read inside the repository",
+                          hint="give the path inside the repository, or an absolute path")
+    return confined(root, Path(config).as_posix(), unreadable=ConfigError)
 
 
 def _read(path: Path, label: str) -> str:
@@ -161,15 +184,37 @@ class _Reader(YamlSource[ConfigError]):
 def _build(r: _Reader, data: Any) -> Config:
     if not isinstance(data, CommentedMap):
         raise r.fail(data, None, "the top level must be a mapping with an 'environments' list")
-    r.only_keys(data, {"environments", "tag_pattern", "pr"}, "promoter.yaml")
+    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr"}, "promoter.yaml")
     envs = _environments(r, data)
     pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
+    _pattern(r, data, "tag_pattern", pattern, "tag_pattern")
+    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label,
+                  allowed_names=_allowed_names(r, data))
+
+
+def _pattern(r: _Reader, node: Any, key: Any, pattern: str, what: str) -> LinearPattern:
+    """pattern compiled by RE2, or ConfigError at node[key] saying why it is refused."""
     try:
-        re.compile(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:  # repeats or groups past the limits
-        message = f"tag_pattern is not a valid regular expression: {exc}"
-        raise r.fail(data, "tag_pattern", message) from exc
-    return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label)
+        return compile_linear(pattern)
+    except PatternError as exc:
+        raise r.error(
+            f"{r.where(node, key)}: {what} {pattern!r} is not a regular expression in RE2 "
+            f"syntax ({exc}): promoter matches patterns in linear time, so backreferences "
+            "and lookaround are not available",
+            hint=f"rewrite it in RE2 syntax, see {RE2_SYNTAX}") from exc
+
+
+def _allowed_names(r: _Reader, data: CommentedMap) -> tuple[str, ...] | None:
+    """allowed_names: a list of RE2 patterns (absent: any valid image name is allowed)."""
+    if "allowed_names" not in data:
+        return None
+    items = data["allowed_names"]
+    if not isinstance(items, CommentedSeq) or not all(isinstance(i, str) and i for i in items):
+        raise r.fail(data, "allowed_names", "'allowed_names' must be a list of regular "
+                     "expressions (strings), each matched against the whole new image name")
+    for index, item in enumerate(items):
+        _pattern(r, items, index, item, "allowed_names entry")
+    return tuple(items)
 
 
 def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:

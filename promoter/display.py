@@ -132,10 +132,16 @@ class Display:
             self.committed(result, verb)
 
     def deltas(self, result: ChangeResult, colour: bool = True) -> None:
-        """One line per changed image: `name  old → new` (old red, new green)."""
+        """One line per changed image: `name  old → new` (old red, new green); a renamed
+        image also `name  image OLDNAME → NEWNAME`."""
         old_style, new_style = ("red", "green") if colour else ("default", "default")
         for delta in result.images:
-            if delta.changed:
+            if delta.renamed:
+                old = escape(delta.old_new_name or delta.name)
+                new = escape(delta.new_new_name or delta.name)
+                self.out.print(f"  {escape(delta.name)}  image [{old_style}]{old}[/] → "
+                               f"[{new_style}]{new}[/]")
+            if (delta.old_tag, delta.old_digest) != (delta.new_tag, delta.new_digest):
                 old = escape(ref(delta.old_tag, delta.old_digest))
                 new = escape(ref(delta.new_tag, delta.new_digest))
                 self.out.print(f"  {escape(delta.name)}  [{old_style}]{old}[/] → "

@@ -386,14 +386,15 @@ def test_change_commands_receive_the_built_option_groups(monkeypatch: pytest.Mon
     seen: dict[str, Any] = {}
 
     def set_image(repo: promotion.RepoOptions, commit: promotion.CommitOptions, env: str,
-                  images: list[str]) -> Any:
-        seen.update(repo=repo, commit=commit, env=env, images=images)
+                  images: list[str], new_names: list[str]) -> Any:
+        seen.update(repo=repo, commit=commit, env=env, images=images, new_names=new_names)
         raise UsageError("stop here")
 
     monkeypatch.setattr(promotion, "set_image", set_image)
     result = invoke("set-image", "staging", "web=v1", "web2=v2", "--repo", "/tmp/x", "--branch",
                     "b", "--config", "c.yaml", "--no-push", "--dry-run", "-m", "why",
-                    "--skip-ci", "--max-attempts", "3", env={"CIRCLE_BUILD_URL": "u"})
+                    "--skip-ci", "--max-attempts", "3", "--new-name", "web=g/web",
+                    env={"CIRCLE_BUILD_URL": "u"})
     assert result.exit_code == 2
     assert seen["repo"] == promotion.RepoOptions("/tmp/x", "b", "c.yaml", push=False)
     commit = seen["commit"]
@@ -401,6 +402,7 @@ def test_change_commands_receive_the_built_option_groups(monkeypatch: pytest.Mon
         True, "why", True, 3)
     assert commit.environ["CIRCLE_BUILD_URL"] == "u"
     assert (seen["env"], seen["images"]) == ("staging", ["web=v1", "web2=v2"])
+    assert seen["new_names"] == ["web=g/web"]
 
 
 def test_pr_status_passes_dry_run_and_merge_on(monkeypatch: pytest.MonkeyPatch) -> None:

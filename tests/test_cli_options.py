@@ -22,6 +22,7 @@ from promoter.cli_options import (
     reflow,
     write_repository,
 )
+from promoter.kustomize import arguments
 from promoter.promotion import CommitOptions, RepoOptions
 
 NARROW = {"COLUMNS": "80"}
@@ -33,7 +34,7 @@ OUTPUT_VARS = ("PROMOTER_JSON", "PROMOTER_DEBUG")
 CHANGE_VARS = (*REPO_VARS, *COMMIT_VARS, *OUTPUT_VARS)
 READ_VARS = (*REPO_VARS, *OUTPUT_VARS)
 HELP_VARS: dict[str, tuple[str, ...]] = {
-    "set-image": CHANGE_VARS,
+    "set-image": (*CHANGE_VARS, "PROMOTER_NEW_NAME"),
     "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR"),
     "rollback": (*CHANGE_VARS, "PROMOTER_TO", "PROMOTER_PR"),
     "status": READ_VARS,
@@ -48,7 +49,7 @@ HELP_VARS: dict[str, tuple[str, ...]] = {
 }
 ALL_VARS = {var for names in HELP_VARS.values() for var in names}
 USAGE = {
-    "set-image": "[OPTIONS] ENV IMAGE=TAG...",
+    "set-image": "[OPTIONS] ENV [IMAGE=TAG...]",
     "promote": "[OPTIONS] TARGET",
     "rollback": "[OPTIONS] ENV",
     "status": "[OPTIONS]",
@@ -59,8 +60,7 @@ USAGE = {
     "pr-status": "[OPTIONS] ENV",
     "demo": "[OPTIONS]",
 }
-IMAGE_FORMS = ("NAME=TAG", "NAME:TAG", "NAME@sha256:HEX", "NAME=TAG@sha256:HEX",
-               "NAME=NEWNAME:TAG", "NAME=NEWNAME@sha256:HEX", "NAME=NEWNAME:TAG@sha256:HEX")
+IMAGE_FORMS = ("NAME=TAG", "NAME:TAG", "NAME@sha256:HEX", "NAME=TAG@sha256:HEX")
 PLACEHOLDER = re.compile(r"<(?:bool|str|int|float|path|list)[^>]*>")
 
 
@@ -120,7 +120,7 @@ def test_help_at_80_columns_has_no_type_placeholders(command: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "panels"), [
-    ("set-image", ("Arguments", "Repository", "Commit", "Output")),
+    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Output")),
     ("promote", ("Arguments", "Options", "Repository", "Commit", "Output")),
     ("rollback", ("Arguments", "Options", "Repository", "Commit", "Output")),
     ("status", ("Repository", "Output")),
@@ -162,16 +162,23 @@ def test_usage_lines_read_naturally(command: str, usage: str) -> None:
 
 
 def test_a_missing_argument_is_named_as_in_the_usage() -> None:
+    result = invoke("set-image")
+    assert result.exit_code == 2
+    assert "Usage: promoter set-image [OPTIONS] ENV [IMAGE=TAG...]" in result.stderr
+    assert "Missing argument 'ENV'" in result.stderr
+
+
+def test_set_image_without_an_image_or_new_name_is_a_usage_error() -> None:
     result = invoke("set-image", "staging")
     assert result.exit_code == 2
-    assert "Usage: promoter set-image [OPTIONS] ENV IMAGE=TAG..." in result.stderr
-    assert "Missing argument 'IMAGE=TAG...'" in result.stderr
+    assert "set-image needs at least one IMAGE=TAG argument or --new-name" in result.stderr
 
 
 def test_set_image_help_lists_every_image_form() -> None:
     text = help_text("set-image")
     listed = re.findall(r"^ +(NAME\S*) ", text, re.MULTILINE)
-    assert listed == list(IMAGE_FORMS)
+    assert listed == list(IMAGE_FORMS) == [form for form, _ in arguments.IMAGE_FORMS]
+    assert "NEWNAME:" not in text and "--new-name NAME=NEWNAME" in flat(text)
 
 
 def test_root_command_list_shows_each_first_paragraph_whole() -> None:

@@ -1,3 +1,4 @@
+import time
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_parses_environments_sources_and_pr() -> None:
     assert cfg.pr.labels == ("promotion", "prod")
     assert cfg.pr.reviewers == ("alice",)
     assert cfg.pr.repository == "acme/gitops"
-    assert cfg.tag_regex.match("abc1234")
+    assert cfg.tag_matches("abc1234")
 
 
 @pytest.mark.parametrize(
@@ -150,6 +151,7 @@ def test_a_config_path_that_cannot_be_looked_at_is_a_config_error(tmp_path: Path
         load_config(tmp_path, "x" * 5000)
     assert caught.value.exit_code is ExitCode.USAGE
     assert caught.value.message.endswith(": File name too long")
+    assert caught.value.message.startswith("cannot look at xxx")
 
 
 def test_an_overlays_folder_that_cannot_be_listed_is_a_content_error(
@@ -166,10 +168,86 @@ def test_an_overlays_folder_that_cannot_be_listed_is_a_content_error(
     assert caught.value.message == "cannot list the environments under overlays/: Permission denied"
 
 
-@pytest.mark.parametrize("pattern", ["^a{4294967296}$", "(" * 2000 + ")" * 2000],
+@pytest.mark.parametrize(("pattern", "matches"),
+                         [("^a{4294967296}$", False), ("(" * 2000 + ")" * 2000, True)],
                          ids=["repeat-too-large", "groups-too-deep"])
-def test_a_tag_pattern_past_the_regex_limits_is_a_config_error(pattern: str) -> None:
+def test_a_tag_pattern_past_python_regex_limits_is_read_by_re2(pattern: str,
+                                                              matches: bool) -> None:
+    """Patterns that crash Python's re (OverflowError, RecursionError) are plain RE2."""
+    cfg = parse_config(GOOD.replace("'^[0-9a-f]{7,40}$'", f"'{pattern}'"))
+    assert cfg.tag_matches("abc1234") is matches
+
+
+@pytest.mark.parametrize("pattern", ["^a{1001}$", "(?P=x)"], ids=["repeat-over-1000", "backref"])
+def test_a_tag_pattern_re2_cannot_read_is_a_config_error(pattern: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(GOOD.replace("'^[0-9a-f]{7,40}$'", f"'{pattern}'"))
     assert caught.value.exit_code is ExitCode.USAGE
-    assert "tag_pattern is not a valid regular expression" in caught.value.message
+    assert "is not a regular expression in RE2 syntax" in caught.value.message
+
+
+# --------------------------------------------------------------------------- RE2 patterns
+
+ENVS = "environments:\n  - name: a\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (ENVS + "tag_pattern: '^(a)\\1$'\n", 3, "invalid escape sequence"),
+        (ENVS + "tag_pattern: '^(?=v)v1$'\n", 3, "invalid perl operator"),
+        (ENVS + "tag_pattern: '^(?<!x)v$'\n", 3, "RE2 syntax"),
+        (ENVS + "allowed_names: ghcr.io/.*\n", 3, "must be a list of regular expressions"),
+        (ENVS + "allowed_names: [ok, 3]\n", 3, "must be a list of regular expressions"),
+        (ENVS + "allowed_names:\n  - 'ghcr\\.io/.*'\n  - '(x)\\1'\n", 5, "allowed_names entry"),
+    ],
+)
+def test_patterns_must_be_re2(text: str, line: int, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="promoter.yaml")
+    message = str(info.value)
+    assert message.startswith(f"promoter.yaml:{line}: ")
+    assert words in message
+    assert info.value.exit_code is ExitCode.USAGE
+
+
+def test_a_pattern_re2_refuses_says_why() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(ENVS + "tag_pattern: '^(a)\\1$'\n", source="promoter.yaml")
+    assert "not a regular expression in RE2 syntax" in info.value.message
+    assert "backreferences and lookaround are not available" in info.value.message
+    assert "github.com/google/re2/wiki/Syntax" in str(info.value)
+
+
+def test_catastrophic_pattern_returns_at_once() -> None:
+    cfg = parse_config(ENVS + "tag_pattern: '^(a+)+$'\n")
+    started = time.monotonic()
+    assert cfg.tag_matches("a" * 99 + "b") is False
+    assert cfg.tag_matches("a" * 100) is True
+    assert time.monotonic() - started < 1.0
+
+
+def test_tags_over_128_characters_never_match() -> None:
+    cfg = parse_config(ENVS + "tag_pattern: '.*'\n")
+    assert cfg.tag_matches("a" * 128)
+    assert not cfg.tag_matches("a" * 129)
+
+
+def test_tag_pattern_dollar_does_not_match_before_a_newline() -> None:
+    assert not parse_config(GOOD).tag_matches("abc1234\n")
+
+
+def test_allowed_names_match_the_whole_name() -> None:
+    cfg = parse_config(ENVS + "allowed_names: ['ghcr\\.io/acme/.*', 'registry\\.local/web']\n")
+    assert cfg.allowed_names == ("ghcr\\.io/acme/.*", "registry\\.local/web")
+    assert cfg.name_allowed("ghcr.io/acme/web")
+    assert cfg.name_allowed("registry.local/web")
+    assert not cfg.name_allowed("registry.local/web2")
+    assert not cfg.name_allowed("evil.example/ghcr.io/acme/web")
+
+
+def test_without_allowed_names_any_name_is_allowed_and_an_empty_list_allows_none() -> None:
+    assert parse_config(GOOD).allowed_names is None
+    assert parse_config(GOOD).name_allowed("evil.example/web")
+    empty = parse_config(ENVS + "allowed_names: []\n")
+    assert not empty.name_allowed("ghcr.io/acme/web")

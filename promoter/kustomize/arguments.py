@@ -1,28 +1,44 @@
-"""The `set image` argument grammar: NAME=TAG and the other kustomize forms parsed into an
-ImageChange, every malformed argument a UsageError that names it.
+"""The `set-image` argument grammar: NAME=TAG and its other forms, and --new-name NAME=NEWNAME,
+parsed into ImageChanges; every malformed argument a UsageError that names it.
 
-Semantics follow `kustomize edit set image`, with one deliberate difference: `NAME=X` and
-`NAME=X@DIGEST`, where X has no ':' or '/', set the TAG X (kustomize would set newName X). A new
-name needs a registry or path (`NAME=ghcr.io/o/x`) or a tag (`NAME=x:TAG`).
+Tags and digests follow `kustomize edit set image`, with one deliberate difference: what follows
+'=' is always a TAG (optionally @DIGEST), never a new image name. kustomize reads `NAME=X` and
+`NAME=X:TAG` as "switch to image X"; here that is a usage error, and changing an entry's newName
+takes `--new-name NAME=NEWNAME`, so a mistyped tag can never repoint an image elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from promoter.errors import UsageError
 from promoter.kustomize.entries import ImageChange
-from promoter.kustomize.imageref import is_digest, is_image_name, is_tag, split_image_ref
-
-PRESERVE = "*"
-"""`*` as new name, tag or digest keeps the value already in the file (as in kustomize)."""
-
-ARG_FORMS = (
-    "NAME=TAG, NAME:TAG, NAME@sha256:HEX, NAME=TAG@sha256:HEX, NAME=NEWNAME:TAG, "
-    "NAME=NEWNAME@sha256:HEX or NAME=NEWNAME:TAG@sha256:HEX"
+from promoter.kustomize.imageref import (
+    TAG_MAX,
+    is_digest,
+    is_image_name,
+    is_tag,
+    split_image_ref,
 )
 
+IMAGE_FORMS: tuple[tuple[str, str], ...] = (
+    ("NAME=TAG", "set the tag (a digest is dropped)"),
+    ("NAME:TAG", "the same"),
+    ("NAME@sha256:HEX", "pin a digest (the tag is dropped)"),
+    ("NAME=TAG@sha256:HEX", "set the tag and the digest"),
+)
+"""Every image argument form with what it does: the set-image help and ARG_FORMS list these."""
 
-def _usage(arg: str, reason: str) -> UsageError:
-    return UsageError(f"invalid image argument {arg!r}: {reason}", hint=f"use {ARG_FORMS}")
+ARG_FORMS = ", ".join(form for form, _ in IMAGE_FORMS[:-1]) + f" or {IMAGE_FORMS[-1][0]}"
+NEW_NAME_FORM = "--new-name NAME=NEWNAME"
+
+
+def _usage(arg: str, reason: str, hint: str | None = None) -> UsageError:
+    return UsageError(
+        f"invalid image argument {arg!r}: {reason}",
+        hint=hint or f"use {ARG_FORMS}; to change the image an entry points to, {NEW_NAME_FORM}",
+    )
 
 
 def _check_name(name: str, arg: str) -> None:
@@ -34,10 +50,12 @@ def _check_name(name: str, arg: str) -> None:
 
 
 def _check_tag(tag: str, arg: str) -> None:
+    if len(tag) > TAG_MAX:
+        raise _usage(arg, f"the tag is {len(tag)} characters long; Docker allows at most {TAG_MAX}")
     if not is_tag(tag):
         raise _usage(
-            arg, f"{tag!r} is not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 characters)"
-        )
+            arg, f"{tag!r} is not a valid tag ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most {TAG_MAX} "
+            "characters)")
 
 
 def _check_digest(digest: str, arg: str) -> None:
@@ -45,56 +63,106 @@ def _check_digest(digest: str, arg: str) -> None:
         raise _usage(arg, f"{digest!r} is not a valid digest (sha256: and 64 lowercase hex digits)")
 
 
-def _split(ref: str, arg: str) -> tuple[str, str | None, str | None]:
-    if ref.count("@") > 1:
-        raise _usage(arg, "more than one '@'")
-    parts = split_image_ref(ref)
-    return parts.name, parts.tag, parts.digest
-
-
 def parse_image_arg(arg: str) -> ImageChange:
-    """Parse one `set image` argument; raise UsageError (naming the argument) when malformed."""
+    """Parse one `set-image` argument; raise UsageError (naming the argument) when malformed."""
     if arg.count("=") > 1:
         raise _usage(arg, "more than one '='")
+    if arg.count("@") > 1:
+        raise _usage(arg, "more than one '@'")
     if "=" in arg:
-        name, _, rhs = arg.partition("=")
+        name, _, value = arg.partition("=")
         _check_name(name, arg)
-        new_name, tag, digest = _parse_target(rhs, arg)
+        tag, digest = _tag_and_digest(name, value, arg)
     else:
-        name, tag, digest = _split(arg, arg)
-        new_name = None
+        parts = split_image_ref(arg)
+        name, tag, digest = parts.name, parts.tag, parts.digest
         _check_name(name, arg)
         if tag is None and digest is None:
             raise _usage(arg, "no tag or digest given")
-    return _build_change(arg, name, new_name, tag, digest)
+    return _build_change(arg, name, tag, digest)
 
 
-def _parse_target(rhs: str, arg: str) -> tuple[str | None, str | None, str | None]:
-    """(new name, tag, digest) from what follows '='."""
-    if not rhs:
+def _tag_and_digest(name: str, value: str, arg: str) -> tuple[str | None, str | None]:
+    """(tag, digest) from what follows '=': TAG or TAG@DIGEST, never an image name."""
+    if not value:
         raise _usage(arg, "nothing after '='")
-    new_name, tag, digest = _split(rhs, arg)
-    if tag is None and new_name != PRESERVE and not any(ch in new_name for ch in ":/"):
-        # Deliberate difference from kustomize: a bare word (before any @digest) is a tag.
-        return None, new_name or None, digest
-    return new_name or None, tag, digest
+    tag, at, digest = value.partition("@")
+    if not tag:
+        raise _usage(arg, "no tag between '=' and '@'",
+                     hint=f"to pin a digest alone, use NAME@sha256:HEX ({name}@{digest})")
+    if ":" in tag or "/" in tag:
+        ref = split_image_ref(value)
+        with_tag = f" and the tag as {name}={ref.tag}" if ref.tag else ""
+        raise _usage(
+            arg, f"{tag!r} is not a tag: the value after '=' is always a tag (optionally "
+            "@sha256:HEX), never a new image name",
+            hint=f"to change the image {name} points to, use --new-name {name}={ref.name}"
+            f"{with_tag}; the forms are {ARG_FORMS}")
+    return tag, digest if at else None
 
 
-def _build_change(
-    arg: str, name: str, new_name: str | None, tag: str | None, digest: str | None
-) -> ImageChange:
-    if new_name == PRESERVE:
-        new_name = None
-    elif new_name is not None:
-        _check_name(new_name, arg)
-    keep_tag, keep_digest = tag == PRESERVE, digest == PRESERVE
-    tag = None if keep_tag else tag
-    digest = None if keep_digest else digest
+def _build_change(arg: str, name: str, tag: str | None, digest: str | None) -> ImageChange:
+    if "*" in (tag, digest):
+        raise _usage(arg, "'*' (kustomize's keep-the-current-value) is not supported: the "
+                     "entry's newName is always kept, and a tag or digest is given in full",
+                     hint=f"use {ARG_FORMS}, e.g. NAME=TAG@sha256:HEX to pin the digest of "
+                     "a tag")
     if tag is not None:
         _check_tag(tag, arg)
     if digest is not None:
         _check_digest(digest, arg)
-    return ImageChange(name, new_name, tag, digest, keep_tag=keep_tag, keep_digest=keep_digest)
+    return ImageChange(name, None, tag, digest)
+
+
+def _new_name_usage(arg: str, reason: str, hint: str | None = None) -> UsageError:
+    return UsageError(f"invalid --new-name {arg!r}: {reason}",
+                      hint=hint or f"use {NEW_NAME_FORM}, e.g. --new-name web=ghcr.io/acme/web")
+
+
+def parse_new_name_arg(arg: str) -> ImageChange:
+    """Parse one `--new-name NAME=NEWNAME`: the change that sets the entry's newName."""
+    name, equals, new_name = arg.partition("=")
+    if not equals or not name or not new_name:
+        raise _new_name_usage(arg, "expected NAME=NEWNAME")
+    if "=" in new_name:
+        raise _new_name_usage(arg, "more than one '='")
+    if not is_image_name(name):
+        raise _new_name_usage(arg, f"{name!r} is not a valid image name")
+    if not is_image_name(new_name):
+        ref = split_image_ref(new_name)
+        if ref.tag is None and ref.digest is None:
+            raise _new_name_usage(arg, f"{new_name!r} is not a valid image name (lowercase "
+                                  "path, optional registry)")
+        version = new_name[len(ref.name):].lstrip(":")
+        raise _new_name_usage(
+            arg, f"{new_name!r} has a tag or digest; NEWNAME is the image name alone",
+            hint=f"use --new-name {name}={ref.name} and give the version as the argument "
+            f"{name}={version}")
+    return ImageChange(name, new_name=new_name)
+
+
+def image_changes(args: Sequence[str], new_names: Sequence[str]) -> tuple[ImageChange, ...]:
+    """The changes of one set-image command: each image argument, with its --new-name merged
+    in, then each --new-name of an image that has no argument. UsageError when there is
+    nothing to do or an image is named twice."""
+    if not args and not new_names:
+        raise UsageError("set-image needs at least one IMAGE=TAG argument or "
+                         f"{NEW_NAME_FORM}", hint=f"use {ARG_FORMS}")
+    tags = [parse_image_arg(arg) for arg in args]
+    renames = [parse_new_name_arg(arg) for arg in new_names]
+    _given_once(tags, "image {} is given more than once")
+    _given_once(renames, "--new-name for {} is given more than once")
+    new_name = {change.name: change.new_name for change in renames}
+    merged = [replace(change, new_name=new_name.get(change.name)) for change in tags]
+    named = {change.name for change in tags}
+    return (*merged, *(change for change in renames if change.name not in named))
+
+
+def _given_once(changes: Sequence[ImageChange], message: str) -> None:
+    names = [change.name for change in changes]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UsageError(message.format(", ".join(repeated)), hint="give each image once")
 
 
 def validate_change(change: ImageChange) -> None:
@@ -107,3 +175,9 @@ def validate_change(change: ImageChange) -> None:
         _check_tag(change.new_tag, label)
     if change.digest is not None:
         _check_digest(change.digest, label)
+
+
+def forms_help() -> str:
+    """The forms as help lines: `  FORM   what it does`, one per line, aligned."""
+    width = max(len(form) for form, _ in IMAGE_FORMS) + 3
+    return "\n".join(f"  {form:<{width}}{what}" for form, what in IMAGE_FORMS)

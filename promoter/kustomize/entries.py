@@ -5,7 +5,7 @@ The rules follow `kustomize edit set image`, with these deliberate differences:
 - An existing entry stays where it is and keeps the fields the change does not mention: setting a
   tag keeps `newName` (kustomize drops it unless given `*`); setting only a new name keeps
   `newTag` and `digest`. As in kustomize, a new tag without a digest removes the digest, and a
-  digest without a tag removes `newTag` (keep_tag / keep_digest, from `*`, keep the other one).
+  digest without a tag removes `newTag`.
 - A name matches an entry's `name`, else an entry whose `newName` equals it.
 """
 
@@ -56,15 +56,12 @@ class ImageEntry:
 
 @dataclass(frozen=True)
 class ImageChange:
-    """What the user asked for. None leaves a field as the rules in the module docstring say;
-    keep_tag / keep_digest (from `*`) keep the existing tag or digest even when the other is set."""
+    """What the user asked for. None leaves a field as the rules in the module docstring say."""
 
     name: str
     new_name: str | None = None
     new_tag: str | None = None
     digest: str | None = None
-    keep_tag: bool = False
-    keep_digest: bool = False
 
 
 def find_entry(entries: Sequence[ImageEntry], name: str) -> ImageEntry | None:
@@ -97,13 +94,13 @@ def apply_change(entry: ImageEntry | None, change: ImageChange) -> ImageEntry:
     new_name = change.new_name if change.new_name is not None else base.new_name
     if change.new_tag is not None:
         tag = change.new_tag
-    elif change.digest is not None and not change.keep_tag:
+    elif change.digest is not None:
         tag = None  # kustomize: a digest alone replaces the tag
     else:
         tag = base.new_tag
     if change.digest is not None:
         digest = change.digest
-    elif change.new_tag is not None and not change.keep_digest:
+    elif change.new_tag is not None:
         digest = None  # a stale digest would pin the old image
     else:
         digest = base.digest
@@ -117,17 +114,25 @@ def target_name(entry: ImageEntry) -> str:
 
 @dataclass(frozen=True)
 class ImageDelta:
-    """One changed image's tag and digest, before and after."""
+    """One changed image's tag and digest, before and after, and its newName when a change
+    renamed it (old_new_name, new_new_name: the entry's newName before and after)."""
 
     name: str
     old_tag: str | None
     new_tag: str | None
     old_digest: str | None
     new_digest: str | None
+    old_new_name: str | None = None
+    new_new_name: str | None = None
+
+    @property
+    def renamed(self) -> bool:
+        return self.old_new_name != self.new_new_name
 
     @property
     def changed(self) -> bool:
-        return (self.old_tag, self.old_digest) != (self.new_tag, self.new_digest)
+        before = (self.old_tag, self.old_digest)
+        return before != (self.new_tag, self.new_digest) or self.renamed
 
     def to_json(self) -> dict[str, str | None]:
         return dict(asdict(self))
@@ -135,15 +140,19 @@ class ImageDelta:
 
 def deltas(changes: Sequence[ImageChange], before: Sequence[ImageEntry],
            after: Sequence[ImageEntry]) -> tuple[ImageDelta, ...]:
-    """For each change, its image's tag and digest in `before` and in `after`."""
+    """For each change, its image's tag and digest in `before` and in `after` (and its newName
+    when the change set one)."""
     found = []
     for change in changes:
         old, new = find_entry(before, change.name), find_entry(after, change.name)
+        old_name, new_name = (old.new_name if old else None), (new.new_name if new else None)
         found.append(ImageDelta(
             change.name,
             old.new_tag if old else None,
             new.new_tag if new else None,
             old.digest if old else None,
             new.digest if new else None,
+            old_name if change.new_name is not None else None,
+            new_name if change.new_name is not None else None,
         ))
     return tuple(found)

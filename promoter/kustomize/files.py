@@ -2,7 +2,8 @@
 atomically, and FileEdit (its text before and after an edit, with a unified diff).
 
 Files are named in errors and diffs by a label, their path relative to the repository, so that no
-message shows a temporary clone's path.
+message shows a temporary clone's path. Every path is checked by promoter.containment: nothing
+is read through a symbolic link that leaves the repository, nothing written through any link.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from promoter.containment import confined, refuse_links
 from promoter.errors import KustomizationError
 from promoter.yamlbounds import read_bounded
 
@@ -24,8 +26,20 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 def find_kustomization(root: Path, overlay: str) -> str:
     """The repository-relative path of the one kustomization file of the overlay directory
-    `overlay` (relative to root)."""
-    directory = root / overlay
+    `overlay` (relative to root). ContentError when the folder or the file is, or passes
+    through, a symbolic link that leaves the repository."""
+    directory = confined(root, overlay, unreadable=KustomizationError)
+    try:
+        return _the_one_file(root, overlay, directory)
+    except OSError as exc:
+        raise KustomizationError(f"cannot look at {overlay}: {exc.strerror or exc}",
+                                 hint="check the path and the permissions of its folders") from exc
+
+
+def _the_one_file(root: Path, overlay: str, directory: Path) -> str:
+    for name in KUSTOMIZATION_NAMES:
+        if (directory / name).is_symlink():
+            confined(root, PurePosixPath(overlay, name).as_posix())
     if not directory.is_dir():
         raise KustomizationError(
             f"overlay directory {overlay} does not exist", hint="check the overlay path"
@@ -60,8 +74,10 @@ def read_file(path: Path, *, label: str) -> str:
 
 def write_atomic(path: Path, data: bytes, *, label: str) -> None:
     """Replace path's content via a temporary file in the same directory; keep its mode.
-    `label` names it in errors (a repository-relative path)."""
-    target = Path(os.path.realpath(path))
+    `label` is its repository-relative path: it names the file in errors, and no part of it may
+    be a symbolic link (ContentError: promoter never writes through one)."""
+    refuse_links(path, label)
+    target = path
     try:
         mode = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 NAME_MAX = 255
 """Longest image name (registry and path) Docker accepts."""
+TAG_MAX = 128
+"""Longest tag Docker accepts."""
 
-_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _DIGEST_RE = re.compile(
     r"(?P<algo>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):(?P<hex>[0-9a-fA-F]{32,})"
 )
@@ -64,7 +66,7 @@ def is_image_name(name: str) -> bool:
 
 def is_tag(tag: str) -> bool:
     """A Docker tag: [A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128 characters."""
-    return _TAG_RE.fullmatch(tag) is not None
+    return len(tag) <= TAG_MAX and _TAG_RE.fullmatch(tag) is not None
 
 
 def is_digest(digest: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from promoter.containment import refuse_links
 from promoter.kustomize.entries import ImageChange
 from promoter.kustomize.files import FileEdit, read_file, write_atomic
 from promoter.kustomize.splice import set_images_text
@@ -22,9 +23,11 @@ from promoter.kustomize.splice import set_images_text
 
 class EditSession:
     """One kustomization file under edit. `before` is its text when the session began (exactly:
-    UTF-8, CRLF kept); `label` names it in errors (a repository-relative path)."""
+    UTF-8, CRLF kept); `label` names it in errors (a repository-relative path). A file that is,
+    or lies in a folder that is, a symbolic link is refused before anything is read or written."""
 
     def __init__(self, path: Path, *, label: str) -> None:
+        refuse_links(path, label)
         self.path = path
         self.label = label
         self.before = read_file(path, label=label)

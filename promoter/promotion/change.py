@@ -208,7 +208,17 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         workflow_id=meta.get("workflow_id"),
         triggered_by=meta.get("triggered_by"),
     )
-    return format_message(record, body=opts.message, skip_ci=opts.skip_ci)
+    return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
+
+
+def _with_renames(body: str | None, changed: Sequence[ImageDelta]) -> str | None:
+    """The message body, with a line saying which images now point to another name."""
+    renames = [f"{d.name} now points to {d.new_new_name or d.name} (was "
+               f"{d.old_new_name or d.name})" for d in changed if d.renamed]
+    if not renames:
+        return body
+    note = f"New image name: {'; '.join(renames)}."
+    return f"{body.strip()}\n\n{note}" if body and body.strip() else note
 
 
 def check_local_copy(ws: Workspace) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from promoter.config import Config, Environment
-from promoter.errors import PolicyError, UsageError
+from promoter.errors import PolicyError
 from promoter.gitrepo import Workspace
-from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.arguments import image_changes
 from promoter.kustomize.entries import ImageChange, ImageEntry, find_entry
 from promoter.promotion.change import change
 from promoter.promotion.options import CommitOptions, RepoOptions
@@ -23,17 +23,11 @@ from promoter.promotion.versions import (
 )
 
 
-def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
-              images: Sequence[str]) -> ChangeResult:
-    """Write IMAGE=TAG (and the other kustomize forms) into an environment without a source."""
-    if not images:
-        raise UsageError("set-image needs at least one IMAGE=TAG argument")
-    changes = tuple(parse_image_arg(arg) for arg in images)
-    names = [c.name for c in changes]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise UsageError(f"image {', '.join(repeated)} is given more than once",
-                         hint="give each image once")
+def set_image(repo: RepoOptions, opts: CommitOptions, environment: str, images: Sequence[str],
+              new_names: Sequence[str] = ()) -> ChangeResult:
+    """Write IMAGE=TAG (and the other forms) into an environment without a source; new_names
+    (`--new-name IMAGE=NEWNAME`) change entries' newName in the same commit."""
+    changes = image_changes(images, new_names)
 
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env = cfg.environment(environment)
@@ -43,6 +37,7 @@ def set_image(repo: RepoOptions, opts: CommitOptions, environment: str,
                 hint=f"use promote: promoter promote {env.name} --tag TAG",
             )
         _check_tag_policy(cfg, changes)
+        _check_name_policy(cfg, changes)
         return Plan(env, changes)
 
     return change(repo, opts, "set-image", plan, depth=1)
@@ -96,14 +91,25 @@ def rollback_planner(environment: str, to: str | None) -> Planner:
 
 
 def _check_tag_policy(cfg: Config, changes: Sequence[ImageChange]) -> None:
-    pattern = cfg.tag_regex
     for wanted in changes:
-        if wanted.new_tag is not None and not pattern.search(wanted.new_tag):
+        if wanted.new_tag is not None and not cfg.tag_matches(wanted.new_tag):
             raise PolicyError(
                 f"tag {wanted.new_tag!r} for {wanted.name} does not match tag_pattern "
                 f"{cfg.tag_pattern!r}",
                 hint="deploy an image tagged with the commit hash, or change tag_pattern in "
                 "promoter.yaml",
+            )
+
+
+def _check_name_policy(cfg: Config, changes: Sequence[ImageChange]) -> None:
+    for wanted in changes:
+        if wanted.new_name is not None and not cfg.name_allowed(wanted.new_name):
+            listed = ", ".join(repr(p) for p in cfg.allowed_names or ()) or "an empty list"
+            raise PolicyError(
+                f"new name {wanted.new_name!r} for {wanted.name} matches none of allowed_names "
+                f"in {cfg.path or 'promoter.yaml'} ({listed})",
+                hint="use an image name that one of them matches in full, or add a pattern to "
+                "allowed_names",
             )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from promoter.config import Environment
+from promoter.containment import confined
 from promoter.errors import KustomizationError, PolicyError, UsageError
 from promoter.gitrepo import CommitInfo, Workspace
 from promoter.kustomize.document import read_images
@@ -18,7 +19,9 @@ from promoter.trailers import parse_record
 
 
 def kustomization_rel(ws: Workspace, env: Environment) -> str:
-    overlay = ws.root / env.path
+    """The repository-relative path of env's kustomization file; ContentError when the overlay
+    folder or the file leaves the repository through a symbolic link."""
+    overlay = confined(ws.root, env.path, unreadable=KustomizationError)
     if not overlay.is_dir():
         raise KustomizationError(
             f"overlay {env.path} of environment {env.name} does not exist in the repository",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from promoter.config import load_config
+from promoter.config import Config, load_config
 from promoter.errors import GitError, PromoterError, PushRejected, UsageError
 from promoter.forge import (
     Draft,
@@ -31,6 +31,7 @@ from promoter.kustomize.render import render
 from promoter.promotion import (
     ChangeResult,
     CommitOptions,
+    Plan,
     Planner,
     RepoOptions,
     commit_kept,
@@ -98,7 +99,7 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         cfg = load_config(ws.root, repo.config)
         plan = planner(ws, cfg)
         if opts.dry_run:
-            return preview(ws, plan, action)
+            return _preview(ws, cfg, plan, action, opts, provider_factory)
         overlay = plan.environment.path
         rendered_before = render(ws.root, overlay)
         with edited(ws, plan, action) as (result, session):
@@ -117,6 +118,18 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                 published = _publish(ws, provider, proposal, opts)
         return replace(result, commit=sha, pushed=True, message=message,
                        pull_request=published.info())
+
+
+def _preview(ws: Workspace, cfg: Config, plan: Plan, action: str, opts: CommitOptions,
+             provider_factory: ProviderFactory) -> ChangeResult:
+    """A dry run fails where the real run would before it touches the remote: the edit is
+    verified in the throwaway clone, and for a change the provider is chosen as the real run
+    chooses it (token, repository, API URL), without a request."""
+    result = preview(ws, plan, action)
+    if result.changed:
+        with forge_session(provider_factory, ws, cfg, opts.environ):
+            pass
+    return result
 
 
 def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) -> str:

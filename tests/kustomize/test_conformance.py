@@ -4,8 +4,17 @@ The table is kustomize's own TestSetImage (kubernetes-sigs/kustomize,
 kustomize/commands/edit/set/setimage_test.go, Apache-2.0): the same arguments, the same input
 files, and kustomize's expected `images:` YAML. kustomize re-sorts entries by name and keys
 alphabetically; promoter keeps the file's order and writes name/newName/newTag/digest, so the
-comparison is on what the entries MEAN (parsed values per image name). Cases whose result
-differs because of a deliberate difference carry `ours` and a comment saying why.
+comparison is on what the entries MEAN (parsed values per image name).
+
+Deliberate differences (README.md, "set-image"), each case carrying a comment:
+- What follows '=' is always a TAG (optionally @DIGEST), never a new image name: kustomize's
+  `NAME=NEWNAME:TAG` and `NAME=NEWNAME` are usage errors, and a new name is given explicitly with
+  `--new-name NAME=NEWNAME`. Such cases carry `spelled`, promoter's spelling of kustomize's
+  meaning, which must give kustomize's expected result exactly.
+- kustomize's `*` (keep the current value) is refused: newName is always kept, and a tag or
+  digest is given in full. Those cases are `spelled` too.
+- `NAME=WORD@DIGEST` is accepted but means tag WORD with the digest (kustomize: newName WORD);
+  such a case carries `ours`, promoter's result.
 
 A second test renders tricky tags with the real `kubectl kustomize` to prove kustomize reads
 every value promoter writes as the intended string.
@@ -21,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from promoter.errors import UsageError
-from promoter.kustomize.arguments import parse_image_arg
+from promoter.kustomize.arguments import image_changes, parse_image_arg
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageEntry
 from promoter.kustomize.session import edit_images
@@ -61,6 +70,9 @@ class Case:
     expected: tuple[str, ...]  # kustomize's expected file output lines
     infile: tuple[str, ...] = ()  # kustomize joins these with "\n": no final newline
     ours: tuple[str, ...] | None = None  # our result where a deliberate difference applies
+    # promoter's spelling of kustomize's meaning, (image arguments, --new-name values), when
+    # kustomize's arguments are refused
+    spelled: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 PATCH = (
@@ -79,23 +91,26 @@ CASES = [
         "new-name-and-tag",
         ("image1=my-image1:my-tag",),
         ("images:", "- name: image1", "  newName: my-image1", "  newTag: my-tag"),
+        spelled=(("image1=my-tag",), ("image1=my-image1",)),
     ),
     Case(
         "numeric-tag-is-quoted",
         ("image1=my-image1:1234",),
         ("images:", "- name: image1", "  newName: my-image1", '  newTag: "1234"'),
+        spelled=(("image1=1234",), ("image1=my-image1",)),
     ),
     Case(
         "float-looking-tag-is-quoted",
         ("image1=my-image1:3.2e2",),
         ("images:", "- name: image1", "  newName: my-image1", '  newTag: "3.2e2"'),
+        spelled=(("image1=3.2e2",), ("image1=my-image1",)),
     ),
     Case(
         "new-name-and-digest",
         (f"image1=my-image1@{DIGEST}",),
         ("images:", f"- digest: {DIGEST}", "  name: image1", "  newName: my-image1"),
-        # Deliberate: a bare word after '=' (before any @digest) is a TAG, so this sets
-        # newTag my-image1 + digest. A new name needs a path, registry or tag (x/y@..., x:*@...).
+        # Deliberate: what follows '=' is a TAG, so this sets newTag my-image1 + digest.
+        # kustomize's meaning is spelled `image1@DIGEST --new-name image1=my-image1`.
         ours=("images:", "- name: image1", "  newTag: my-image1", f"  digest: {DIGEST}"),
     ),
     Case(
@@ -123,11 +138,13 @@ CASES = [
             "  newName: my-image1",
             "  newTag: my-tag",
         ),
+        spelled=((f"image1=my-tag@{DIGEST}",), ("image1=my-image1",)),
     ),
     Case(
         "image-to-registry-image",
         ("ngnix=localhost:5000/my-project/ngnix",),
         ("images:", "- name: ngnix", "  newName: localhost:5000/my-project/ngnix"),
+        spelled=((), ("ngnix=localhost:5000/my-project/ngnix",)),
     ),
     Case(
         "image-to-registry-image-with-tag",
@@ -138,6 +155,7 @@ CASES = [
             "  newName: localhost:5000/my-project/ngnix",
             "  newTag: dev-01",
         ),
+        spelled=(("ngnix=dev-01",), ("ngnix=localhost:5000/my-project/ngnix",)),
     ),
     Case(
         "override-file",
@@ -160,6 +178,7 @@ CASES = [
             "  newName: my-image2",
             "  newTag: my-tag2",
         ),
+        spelled=(("image1=foo-bar",), ("image1=foo.bar.foo:8800/foo/image1",)),
     ),
     Case(
         "override-file-with-patch",
@@ -184,6 +203,7 @@ CASES = [
             "  newTag: my-tag2",
             *PATCH,
         ),
+        spelled=(("image1=foo-bar",), ("image1=foo.bar.foo:8800/foo/image1",)),
     ),
     Case(
         "override-new-tag-with-just-a-new-tag",
@@ -220,19 +240,9 @@ CASES = [
             "- name: image3",
             "  newTag: my-tag",
         ),
-        # Deliberate: `image2=my-image2@DIGEST` sets the TAG my-image2 (bare word) with the
-        # digest, and the existing newName stays (kustomize drops fields the argument omits).
-        ours=(
-            "images:",
-            "- name: image1",
-            "  newName: foo.bar.foo:8800/foo/image1",
-            "  newTag: foo-bar",
-            "- name: image2",
-            "  newName: my-image2",
-            "  newTag: my-image2",
-            f"  digest: {DIGEST}",
-            "- name: image3",
-            "  newTag: my-tag",
+        spelled=(
+            ("image1=foo-bar", f"image2@{DIGEST}", "image3:my-tag"),
+            ("image1=foo.bar.foo:8800/foo/image1", "image2=my-image2"),
         ),
     ),
     Case(
@@ -245,6 +255,7 @@ CASES = [
             "  newName: foo.bar.foo:8800/foo/image1",
             "  newTag: my-tag",
         ),
+        spelled=(("image1=v1",), ()),
     ),
     Case(
         "override-new-name-but-keep-new-tag",
@@ -256,28 +267,33 @@ CASES = [
             "  newName: foo.bar.foo:8800/foo/image1",
             "  newTag: my-tag",
         ),
+        spelled=((), ("image1=my-image1",)),
     ),
     Case(
         "keep-new-name-and-new-tag",
         ("image1=*:*",),
         ("images:", "- name: image1", "  newName: my-image1", "  newTag: my-tag"),
         infile=("images:", "- name: image1", "  newName: my-image1", "  newTag: my-tag"),
+        spelled=(("image1=my-tag",), ()),
     ),
     Case(
         "no-asterisk-as-new-name-for-existing-image",
         ("image1=*:v1",),
         ("images:", "- name: image1", "  newTag: v1"),
         infile=("images:", "- name: image1", "  newTag: my-tag"),
+        spelled=(("image1=v1",), ()),
     ),
     Case(
         "no-asterisk-as-new-name",
         ("image1=*:v1",),
         ("images:", "- name: image1", "  newTag: v1"),
+        spelled=(("image1=v1",), ()),
     ),
     Case(
         "no-asterisk-as-new-tag",
         ("image1=my-image1:*",),
         ("images:", "- name: image1", "  newName: my-image1"),
+        spelled=((), ("image1=my-image1",)),
     ),
     Case(
         "keep-new-name-and-update-digest",
@@ -289,12 +305,14 @@ CASES = [
             "  newName: my-image2",
             "  digest: sha256:abcdef12345",
         ),
+        spelled=((f"image2@{DIGEST}",), ()),
     ),
     Case(
         "keep-new-name-remove-tag-and-set-digest",
         (f"image2=*@{DIGEST}",),
         ("images:", f"- digest: {DIGEST}", "  name: image2", "  newName: my-image2"),
         infile=("images:", "- name: image2", "  newName: my-image2", "  newTag: my-tag"),
+        spelled=((f"image2@{DIGEST}",), ()),
     ),
     Case(
         "update-new-name-and-keep-the-digest",
@@ -306,15 +324,7 @@ CASES = [
             "  name: image2",
             "  newName: foo.bar.foo:8800/foo/image1",
         ),
-        # Deliberate: the bare word `my-image2` is a TAG, and newName stays. kustomize's meaning
-        # is spelled `image2=my-image2:*@*` here (new name, keep tag, keep digest).
-        ours=(
-            "images:",
-            f"- digest: {DIGEST}",
-            "  name: image2",
-            "  newName: foo.bar.foo:8800/foo/image1",
-            "  newTag: my-image2",
-        ),
+        spelled=((), ("image2=my-image2",)),
     ),
 ]
 
@@ -325,9 +335,16 @@ def by_name(entries: list[ImageEntry]) -> dict[str, ImageEntry]:
 
 def run_case(case: Case) -> tuple[str, str]:
     before = "\n".join(case.infile) if case.infile else DEFAULT_KUSTOMIZATION
+    if case.spelled is None:
+        changes = tuple(parse_image_arg(arg) for arg in case.args)
+    else:
+        with pytest.raises(UsageError):  # a new name after '=', or kustomize's `*`
+            for arg in case.args:
+                parse_image_arg(arg)
+        changes = image_changes(*case.spelled)
     after = before
-    for arg in case.args:
-        after = set_image_text(after, parse_image_arg(arg))
+    for change in changes:
+        after = set_image_text(after, change)
     return before, after
 
 

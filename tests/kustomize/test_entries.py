@@ -39,16 +39,6 @@ D2 = "sha256:" + "b" * 64
             ImageEntry("web", new_name="m/web", digest=D1),  # kustomize: digest replaces tag
         ),
         (
-            ImageEntry("web", new_tag="v0"),
-            ImageChange("web", digest=D1, keep_tag=True),
-            ImageEntry("web", new_tag="v0", digest=D1),
-        ),
-        (
-            ImageEntry("web", new_tag="v0", digest=D1),
-            ImageChange("web", new_tag="v1", keep_digest=True),
-            ImageEntry("web", new_tag="v1", digest=D1),
-        ),
-        (
             ImageEntry("web", new_tag="v0", digest=D1),
             ImageChange("web", new_name="m/web"),
             ImageEntry("web", new_name="m/web", new_tag="v0", digest=D1),
@@ -106,4 +96,17 @@ def test_delta_to_json() -> None:
     delta = ImageDelta("web", "v0", "v1", None, D2)
     assert delta.to_json() == {
         "name": "web", "old_tag": "v0", "new_tag": "v1", "old_digest": None, "new_digest": D2,
+        "old_new_name": None, "new_new_name": None,
     }
+
+
+def test_deltas_record_the_new_name_only_when_the_change_sets_one() -> None:
+    before = [ImageEntry("web", new_name="m/web", new_tag="v0"), ImageEntry("api", "m/api", "a1")]
+    after = [ImageEntry("web", new_name="g/web", new_tag="v0"), ImageEntry("api", "m/api", "a2")]
+    changes = [ImageChange("web", new_name="g/web"), ImageChange("api", new_tag="a2")]
+    found = deltas(changes, before, after)
+    assert found == (
+        ImageDelta("web", "v0", "v0", None, None, "m/web", "g/web"),
+        ImageDelta("api", "a1", "a2", None, None),
+    )
+    assert [(d.renamed, d.changed) for d in found] == [(True, True), (False, True)]

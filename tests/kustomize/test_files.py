@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from promoter.errors import KustomizationError
+from promoter.errors import ContentError, KustomizationError
 from promoter.kustomize.files import (
     KUSTOMIZATION_NAMES,
     FileEdit,
@@ -53,14 +53,65 @@ def test_write_atomic_keeps_mode_and_replaces_content(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kustomization.yaml"]
 
 
-def test_write_atomic_writes_through_a_symlink(tmp_path: Path) -> None:
+def test_write_atomic_never_writes_through_a_symlink(tmp_path: Path) -> None:
     real = tmp_path / "real.yaml"
     real.write_bytes(b"old\n")
     link = tmp_path / "kustomization.yaml"
     link.symlink_to(real)
-    write_atomic(link, b"new\n", label=LABEL)
+    with pytest.raises(ContentError, match="does not write through symbolic links") as caught:
+        write_atomic(link, b"new\n", label=LABEL)
+    assert f"{LABEL} is a symbolic link to {real}" in str(caught.value)
     assert link.is_symlink()
-    assert real.read_bytes() == b"new\n"
+    assert real.read_bytes() == b"old\n"
+
+
+def test_write_atomic_refuses_a_folder_link_on_the_way(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "kustomization.yaml"
+    real.write_bytes(b"old\n")
+    (tmp_path / "overlays").mkdir()
+    (tmp_path / OVERLAY).symlink_to("../shared")
+    with pytest.raises(ContentError) as caught:
+        write_atomic(tmp_path / LABEL, b"new\n", label=LABEL)
+    assert str(caught.value).startswith(
+        f"{LABEL} passes through {OVERLAY}, a symbolic link to ../shared, and promoter does not "
+        "write through symbolic links")
+    assert real.read_bytes() == b"old\n"
+
+
+def test_find_kustomization_reads_through_a_link_inside_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "overlays").mkdir()
+    (tmp_path / OVERLAY).symlink_to("../shared")
+    assert find_kustomization(tmp_path, OVERLAY) == LABEL
+
+
+@pytest.mark.parametrize("linked", ["file", "folder", "parent"])
+def test_find_kustomization_refuses_a_link_leaving_the_repository(tmp_path: Path,
+                                                                   linked: str) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kustomization.yaml").write_text("resources: []\n")
+    (repo / "overlays").mkdir(parents=True)
+    if linked == "file":
+        (repo / OVERLAY).mkdir()
+        (repo / LABEL).symlink_to(outside / "kustomization.yaml")
+        link = LABEL
+    elif linked == "folder":
+        (repo / OVERLAY).symlink_to(outside)
+        link = OVERLAY
+    else:
+        (repo / "overlays").rmdir()
+        (outside / "staging").mkdir()
+        (repo / "overlays").symlink_to(outside)
+        link = "overlays"
+    with pytest.raises(ContentError) as caught:
+        find_kustomization(repo, OVERLAY)
+    assert caught.value.exit_code == 4
+    assert f"{link}, a symbolic link to {outside}" in str(caught.value) or (
+        f"{link} is a symbolic link to {outside}" in str(caught.value))
+    assert "outside the repository" in str(caught.value)
 
 
 def test_write_atomic_error_names_the_label(tmp_path: Path) -> None:

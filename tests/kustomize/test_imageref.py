@@ -154,10 +154,10 @@ def test_is_digest(digest: str, valid: bool) -> None:
             ImageChange("localhost:5000/app", new_tag="v1", digest=DIGEST_A),
         ),
         (
-            f"web=registry.example.com:443/team/app@{DIGEST_B}",
-            ImageChange("web", new_name="registry.example.com:443/team/app", digest=DIGEST_B),
+            f"registry.example.com:443/team/app=v1@{DIGEST_B}",
+            ImageChange("registry.example.com:443/team/app", new_tag="v1", digest=DIGEST_B),
         ),
-        ("web=[::1]:5000/app:v1", ImageChange("web", new_name="[::1]:5000/app", new_tag="v1")),
+        ("[::1]:5000/app:v1", ImageChange("[::1]:5000/app", new_tag="v1")),
     ],
 )
 def test_arguments_split_with_the_one_parser(arg: str, expected: ImageChange) -> None:

@@ -274,15 +274,15 @@ LAYOUTS = [
     ),
     pytest.param(
         "images:\n- name: web\n  newTag: 1234\n",
-        f"web=*:*@{D1}",
+        f"web=1234@{D1}",
         f'images:\n- name: web\n  newTag: "1234"\n  digest: {D1}\n',
-        id="kept-unquoted-number-is-fixed",
+        id="same-unquoted-number-with-a-digest-is-fixed",
     ),
     pytest.param(
         "images:\n- name: web\n  newTag: 2001-01-01\n",
-        f"web=*:*@{D1}",
+        f"web=2001-01-01@{D1}",
         f"images:\n- name: web\n  newTag: 2001-01-01\n  digest: {D1}\n",
-        id="kept-date-looking-tag-stays-as-kustomize-reads-it-as-a-string",
+        id="same-date-looking-tag-stays-as-kustomize-reads-it-as-a-string",
     ),
 ]
 

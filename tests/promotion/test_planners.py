@@ -142,7 +142,8 @@ def test_promote_image_filter_and_new_name_for_a_missing_entry(two: GitOps) -> N
     assert "worker" not in after_web
 
     worker = promotion.promote(url(two), opts(), "production", images=["worker"])
-    assert worker.images == (ImageDelta("worker", None, "7654321", None, None),)
+    assert worker.images == (
+        ImageDelta("worker", None, "7654321", None, None, None, f"{REGISTRY}/worker"),)
     production = entries(two, PRODUCTION)
     assert production["worker"] == ImageEntry("worker", f"{REGISTRY}/worker", "7654321")
     assert production["web"].new_tag == SHA_A
