@@ -3,7 +3,8 @@
 People get rich text on stdout (promoter.display); `--json` prints exactly one JSON document on
 stdout. Diagnostics go to stderr. Every option has a PROMOTER_* environment variable and is
 accepted after the command name; the shared ones are declared once, in promoter.cli_options.
-Errors become exit codes in one place: `_run` (and `_Group.main` for command-line errors).
+Errors become exit codes in one place: `_run`, through promoter.cli_errors (which also reports
+command lines that cannot be parsed).
 """
 
 from __future__ import annotations
@@ -12,16 +13,15 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer._click import Context, HelpFormatter
-from typer.core import TyperGroup
 
 from promoter import __version__, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
+from promoter.cli_errors import Group, fail
 from promoter.cli_options import (
     Command,
     OutputOptions,
@@ -30,7 +30,6 @@ from promoter.cli_options import (
     dry_run_option,
     options,
     output_options,
-    plain_flags,
     read_repository,
     write_repository,
 )
@@ -38,7 +37,7 @@ from promoter.display import Display
 from promoter.errors import ExitCode, PromoterError
 from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, RepoOptions
-from promoter.sanitize import foreign, one_line, redact
+from promoter.sanitize import redact
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
@@ -50,44 +49,10 @@ ROOT_HELP = (
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _json_requested(args: Sequence[str]) -> bool:
-    flag = os.environ.get("PROMOTER_JSON", "").strip().lower() in ("1", "true", "yes", "on")
-    return flag or "--json" in args
-
-
-class _Group(TyperGroup):
-    """Parser errors (missing argument, bad option value) also honour --json."""
-
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             windows_expand_args: bool = True, **extra: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode,
-                                windows_expand_args, **extra)
-        argv = list(sys.argv[1:] if args is None else args)
-        try:
-            rv = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
-        except Exception as exc:
-            code, describe = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
-            if not isinstance(code, int) or describe is None:
-                raise
-            if _json_requested(argv):
-                doc = {"error": {"message": describe(), "exit_code": code,
-                                 "type": type(exc).__name__}}
-                sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-            exc.show()  # type: ignore[attr-defined]
-            sys.exit(code)
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
-        plain_flags(self.get_params(ctx))
-        super().format_help(ctx, formatter)
-
-
 app = typer.Typer(
     name="promoter",
     help=ROOT_HELP,
-    cls=_Group,
+    cls=Group,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -111,13 +76,13 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
     try:
         result = action()
     except PromoterError as exc:
-        _fail(output, screen, str(exc), exc.exit_code, type(exc).__name__, exc.details())
+        fail(output, screen, str(exc), exc.exit_code, type(exc).__name__, exc.details())
     except KeyboardInterrupt:
-        _fail(output, screen, "interrupted", ExitCode.UNEXPECTED, "KeyboardInterrupt")
+        fail(output, screen, "interrupted", ExitCode.UNEXPECTED, "KeyboardInterrupt")
     except Exception as exc:  # an unexpected error: one line, traceback only with --debug
         if output.debug:
             screen.err.print_exception()
-        _fail(output, screen, f"unexpected error: {redact(repr(exc))} (run with --debug for "
+        fail(output, screen, f"unexpected error: {redact(repr(exc))} (run with --debug for "
               "details)", ExitCode.UNEXPECTED, type(exc).__name__)
     if output.json:
         sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
@@ -128,18 +93,6 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
     exit_code = code(result)
     if exit_code:
         raise typer.Exit(exit_code)
-
-
-def _fail(output: OutputOptions, screen: Display, message: str, code: ExitCode,
-          kind: str, details: dict[str, object] | None = None) -> None:
-    if output.debug and sys.exc_info()[0] is not None and code != ExitCode.UNEXPECTED:
-        screen.err.print_exception()
-    message = one_line(foreign(message))
-    screen.error(message)
-    if output.json:
-        error = {"message": message, "exit_code": int(code), "type": kind, **(details or {})}
-        sys.stdout.write(json.dumps({"error": error}, indent=2) + "\n")
-    raise typer.Exit(int(code))
 
 
 def _to_json(result: Any) -> Any:

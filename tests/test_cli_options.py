@@ -164,8 +164,8 @@ def test_usage_lines_read_naturally(command: str, usage: str) -> None:
 def test_a_missing_argument_is_named_as_in_the_usage() -> None:
     result = invoke("set-image")
     assert result.exit_code == 2
-    assert "Usage: promoter set-image [OPTIONS] ENV [IMAGE=TAG...]" in result.stderr
-    assert "Missing argument 'ENV'" in result.stderr
+    assert result.stderr == ("promoter: error: Missing argument 'ENV'. "
+                             "(see promoter set-image --help)\n")
 
 
 def test_set_image_without_an_image_or_new_name_is_a_usage_error() -> None:
