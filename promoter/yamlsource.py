@@ -41,8 +41,7 @@ class YamlSource(Generic[E]):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise self.error(
-                f"{self.label}: not UTF-8 text at byte offset {exc.start} "
-                f"(0x{data[exc.start]:02x}: {exc.reason})",
+                f"{self.label}: not UTF-8 text at byte offset {exc.start} ({exc.reason})",
                 hint="save the file as UTF-8") from exc
         return text.replace("\r\n", "\n").replace("\r", "\n")
 

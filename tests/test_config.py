@@ -93,7 +93,7 @@ def test_config_that_is_not_utf8_names_file_and_offset(tmp_path: Path, given: st
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, given)
     assert info.value.message == (
-        f"{given or 'promoter.yaml'}: not UTF-8 text at byte offset 24 (0xff: invalid start byte)")
+        f"{given or 'promoter.yaml'}: not UTF-8 text at byte offset 24 (invalid start byte)")
     assert info.value.exit_code is ExitCode.USAGE
 
 

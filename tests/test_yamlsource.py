@@ -72,9 +72,9 @@ def test_unmarked_yaml_error_names_the_file() -> None:
 
 
 @pytest.mark.parametrize(("data", "offset", "byte"), [
-    (b"\xff\xfeab", 0, "0xff: invalid start byte"),
-    (b"key: caf\xe9 au lait\n", 8, "0xe9: invalid continuation byte"),
-    (b"key: \xe2\x82", 5, "0xe2: unexpected end of data"),
+    (b"\xff\xfeab", 0, "invalid start byte"),
+    (b"key: caf\xe9 au lait\n", 8, "invalid continuation byte"),
+    (b"key: \xe2\x82", 5, "unexpected end of data"),
 ])
 def test_text_that_is_not_utf8_names_file_and_byte_offset(data: bytes, offset: int,
                                                           byte: str) -> None:

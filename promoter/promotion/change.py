@@ -151,9 +151,9 @@ def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Inte
             f"{branch}): the change is deployed", pushed=True, commit=sha,
             hint="nothing to undo; a local working copy catches up on the next run or git pull")
     return Interrupted(
-        f"interrupted while pushing; the remote did not have commit {sha[:12]} when promoter "
-        f"asked (branch {branch} is at {(there or 'nothing')[:12]})", pushed=False, commit=sha,
-        hint="run the command again")
+        f"interrupted while pushing: nothing was pushed (the remote did not have commit "
+        f"{sha[:12]} when promoter asked; branch {branch} is at {(there or 'nothing')[:12]})",
+        pushed=False, commit=sha, hint="run the command again")
 
 
 @contextmanager

@@ -70,7 +70,7 @@ def test_sigterm_during_the_push_says_nothing_was_pushed(gitops: GitOps, tmp_pat
     proc.send_signal(signal.SIGTERM)
     code, error, stderr = _finish(proc)
     assert code == 1 and error["pushed"] is False
-    assert "did not have commit" in str(error["message"])
+    assert "nothing was pushed" in str(error["message"])
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     assert gitops.head() == before
     assert list(tmpdir.iterdir()) == []

@@ -74,7 +74,7 @@ def test_remote_that_never_answers_is_bounded(scene: Scene, mode: str) -> None:
         repo = f"{silent.url}/o/r.git"
     done = scene.expect(5, "set-image", "staging", f"web={SHA}", *flags, repo=repo,
                         env={"PROMOTER_GIT_TIMEOUT": "3"}, timeout=QUICK)
-    assert any(op in done.error for op in ("clone", "fetch", "ls-remote")), done.error
+    assert any(op in done.error for op in ("clone", "fetch", "ls-remote", "push")), done.error
 
 
 @pytest.mark.parametrize("mode", list(MODES))
