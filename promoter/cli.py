@@ -84,6 +84,7 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
             screen.err.print_exception()
         fail(output, screen, f"unexpected error: {redact(repr(exc))} (run with --debug for "
               "details)", ExitCode.UNEXPECTED, type(exc).__name__)
+    _finished()
     if output.json:
         sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
     else:
@@ -93,6 +94,15 @@ def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Displ
     exit_code = code(result)
     if exit_code:
         raise typer.Exit(exit_code)
+
+
+def _finished() -> None:
+    """The command's work is done and its result is being reported: a late Ctrl-C or SIGTERM no
+    longer changes the outcome, so it is ignored rather than turning a success into a kill.
+    (Only in the `promoter` process itself: main() installed promoter's signal handling.)"""
+    if signal.getsignal(signal.SIGTERM) is _terminate:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _to_json(result: Any) -> Any:
