@@ -24,18 +24,24 @@ class FlowTooDeep(ScannerError):
     """A flow collection nested more than MAX_FLOW_DEPTH levels deep."""
 
 
-class _Scanner(Scanner):
-    """The scanner, keeping every token it hands to the parser."""
+class _Keeps:
+    """Keeps every item a pipeline stage hands to the next one."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.taken: list[Any] = []
 
+    def keep(self, item: Any) -> Any:
+        if item is not None:
+            self.taken.append(item)
+        return item
+
+
+class _Scanner(_Keeps, Scanner):
+    """The scanner, keeping its tokens and refusing flow collections nested too deep."""
+
     def get_token(self) -> Any:
-        token = super().get_token()
-        if token is not None:
-            self.taken.append(token)
-        return token
+        return self.keep(super().get_token())
 
     def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
         if len(self.flow_context) >= MAX_FLOW_DEPTH:
@@ -43,18 +49,11 @@ class _Scanner(Scanner):
         super().fetch_flow_collection_start(TokenClass, to_push)
 
 
-class _Parser(Parser):
-    """The parser, keeping every event it hands to the composer."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.taken: list[Any] = []
+class _Parser(_Keeps, Parser):
+    """The parser, keeping its events."""
 
     def get_event(self) -> Any:
-        event = super().get_event()
-        if event is not None:
-            self.taken.append(event)
-        return event
+        return self.keep(super().get_event())
 
 
 def compose_recorded(yaml: YAML, text: str) -> tuple[list[Node], list[Any], list[Any]]:

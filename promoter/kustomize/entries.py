@@ -31,13 +31,19 @@ KEY_ATTRS = {
 
 
 @dataclass(frozen=True)
-class ImageEntry:
-    """One entry of `images:` (empty or null values read as None, like kustomize's omitempty)."""
+class _Image:
+    """The fields an image entry and a change to one share."""
 
     name: str
     new_name: str | None = None
     new_tag: str | None = None
     digest: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageEntry(_Image):
+    """One entry of `images:` (empty or null values read as None, like kustomize's omitempty)."""
+
     tag_suffix: str | None = None
 
     def to_json(self) -> dict[str, str | None]:
@@ -55,13 +61,8 @@ class ImageEntry:
 
 
 @dataclass(frozen=True)
-class ImageChange:
+class ImageChange(_Image):
     """What the user asked for. None leaves a field as the rules in the module docstring say."""
-
-    name: str
-    new_name: str | None = None
-    new_tag: str | None = None
-    digest: str | None = None
 
 
 def find_entry(entries: Sequence[ImageEntry], name: str) -> ImageEntry | None:
