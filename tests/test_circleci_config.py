@@ -70,7 +70,7 @@ def test_project_test_job_runs_every_check_and_stores_junit() -> None:
     assert "pip install --quiet -e '.[test]'" in commands
     assert "ruff check promoter tests" in commands
     assert ".venv/bin/mypy" in commands
-    assert "pytest -q --junitxml=test-results/junit.xml" in commands
+    assert "pytest -q -n auto --junitxml=test-results/junit.xml" in commands
     assert job["steps"][-1]["store_test_results"]["path"] == "test-results"
     assert data["workflows"]["check"]["jobs"] == ["test"]
 
