@@ -3,12 +3,12 @@ control characters never reach a message, interrupts leave nothing running."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from promoter.process import CommandNotFound, CommandTimeout, run
+from tests.waiting import wait_exit
 
 
 def _gone(pid: int) -> bool:
@@ -21,13 +21,8 @@ def _gone(pid: int) -> bool:
 
 
 def _wait_gone(pid: int) -> bool:
-    """Poll, for at most 10 s, until pid is gone: SIGKILL is delivered asynchronously."""
-    deadline = time.monotonic() + 10
-    while not _gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
+    """Wait (at most 10 s) until pid is gone: SIGKILL is delivered asynchronously."""
+    return _gone(pid) or wait_exit(pid, 10)
 
 
 def test_returns_status_and_output() -> None:

@@ -11,10 +11,10 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from tests.e2e.conftest import PROMOTER, GitOps, git
+from tests.waiting import wait_path
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 SHA_2 = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
@@ -43,11 +43,8 @@ def _start(gitops: GitOps, tmpdir: Path, *args: str, cwd: Path | None = None,
 
 
 def _when(marker: Path, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, f"promoter ended before the phase: {proc.communicate()}"
-        assert time.monotonic() < deadline, "the phase was never reached"
-        time.sleep(0.02)
+    outcome = wait_path(marker, 120, unless_pid=proc.pid)
+    assert outcome == "exists", f"the phase was not reached ({outcome}): {proc.communicate()}"
 
 
 def _finish(proc: subprocess.Popen[str]) -> tuple[int, dict[str, object], str]:

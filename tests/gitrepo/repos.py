@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from promoter.errors import PromoterError
 from promoter.gitrepo import open_workspace
+from tests.waiting import wait_exit
 
 STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
@@ -90,15 +90,5 @@ def git_children() -> int:
 
 
 def gone(pid: int, wait: float = 10.0) -> bool:
-    """True once pid has exited (absent, or a zombie), polling for at most `wait` seconds."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
+    """True once pid has exited (absent, or a zombie), waiting for at most `wait` seconds."""
+    return wait_exit(pid, wait)

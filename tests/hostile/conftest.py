@@ -40,6 +40,8 @@ from typing import Any, cast
 
 import pytest
 
+from tests.waiting import wait_exit, wait_path
+
 PROJECT = Path(__file__).resolve().parents[2]
 PROMOTER = Path(sys.executable).with_name("promoter")
 SENTINEL = "ghp_H0stileSentinelT0ken4fd9c2b7e1a0"
@@ -91,16 +93,14 @@ def executable(path: Path, text: str) -> Path:
 
 
 def wait_for_file(path: Path, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Poll (bounded) until a helper writes its marker file; fail if promoter exits first."""
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"promoter exited ({proc.returncode}) before reaching {path.name}: "
-                        f"{err.decode(errors='replace')[-2000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{path.name} was not reached within {timeout} s")
-        time.sleep(0.02)
+    """Wait (bounded) until a helper writes its marker file; fail if promoter exits first."""
+    outcome = wait_path(path, timeout, unless_pid=proc.pid)
+    if outcome == "exited":
+        _, err = proc.communicate()
+        pytest.fail(f"promoter exited ({proc.returncode}) before reaching {path.name}: "
+                    f"{err.decode(errors='replace')[-2000:]}")
+    if outcome == "timeout":
+        pytest.fail(f"{path.name} was not reached within {timeout} s")
 
 
 def assert_escapes_gone(text: str) -> None:
@@ -350,11 +350,9 @@ class Scene:
     def leftovers(self, timeout: float = 3.0) -> list[int]:
         """Marker processes still alive once they had a short, bounded time to go."""
         deadline = time.monotonic() + timeout
-        pids = marker_pids(self.marker)
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.05)
-            pids = marker_pids(self.marker)
-        return pids
+        for pid in marker_pids(self.marker):
+            wait_exit(pid, max(deadline - time.monotonic(), 0.0))
+        return marker_pids(self.marker)
 
     def kill_leftovers(self) -> None:
         kill_pids(marker_pids(self.marker))
