@@ -186,6 +186,17 @@ def _held_interrupts() -> Iterator[Callable[[], None]]:
         raise
 
 
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Run a bounded cleanup (removing a private directory or checkout) to its end: a Ctrl-C or
+    SIGTERM arriving meanwhile is delivered when the block ends, not half-way through it."""
+    with _held_interrupts() as release:
+        try:
+            yield
+        finally:
+            release()
+
+
 def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None,
            stdin: bool) -> subprocess.Popen[bytes]:
     if not argv:

@@ -33,6 +33,10 @@ ENV = {
 }
 """Set on top of the inherited environment for every git command."""
 
+QUIET = ("gc.auto=0", "maintenance.auto=false")
+"""Set for every git command: no automatic gc or maintenance is started by promoter (a killed
+job must not leave git's maintenance locks or a background gc behind in the user's repository)."""
+
 _IGNORED = ("hint:", "warning: filtering not recognized")
 _TOWARDS = {"push": "to", "fetch": "from", "clone": "of", "ls-remote": "on"}
 
@@ -78,7 +82,8 @@ class GitRunner:
 
         GitError when git cannot be started or does not finish within the timeout; for an
         operation that talks to a remote, `remote` (a remote's name) or `url` says where."""
-        argv = ["git", *(part for setting in config for part in ("-c", setting)), *args]
+        settings = (*QUIET, *config)
+        argv = ["git", *(part for setting in settings for part in ("-c", setting)), *args]
         try:
             return process.run(argv, timeout=self.timeout, cwd=self.cwd, input=input,
                                env={**os.environ, **ENV, **(env or {})})

@@ -20,6 +20,7 @@ from pathlib import Path
 from promoter.gitrepo.command import GitRunner, check
 from promoter.gitrepo.tempdirs import PREFIX, private_dir
 from promoter.gitrepo.workspace import Workspace
+from promoter.process import deferred_interrupts
 
 
 @contextlib.contextmanager
@@ -37,8 +38,9 @@ def private_workspace(ws: Workspace, start: str = "HEAD") -> Iterator[Workspace]
         try:
             yield _scratch(ws, tree)
         finally:
-            ws.runner.run("worktree", "remove", "--force", "--force", str(tree))
-            ws.runner.run("worktree", "prune")
+            with deferred_interrupts():
+                ws.runner.run("worktree", "remove", "--force", "--force", str(tree))
+                ws.runner.run("worktree", "prune")
 
 
 def _scratch(ws: Workspace, tree: Path) -> Workspace:

@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from promoter.process import deferred_interrupts
+
 PREFIX = "promoter-work-"
 _OWNER = "owner"
 
@@ -57,7 +59,8 @@ def private_dir() -> Iterator[Path]:
         (path / _OWNER).write_text(_me() + "\n")
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        with deferred_interrupts():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def sweep(parent: Path | None = None) -> list[Path]:

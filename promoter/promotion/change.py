@@ -38,19 +38,22 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
     local working copy); a local copy is moved to the finished commit only at the end."""
     _check_options(repo, opts)
     push = repo.push and not opts.dry_run
-    with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
-                        read_only=opts.dry_run) as ws:
-        if not opts.dry_run:
-            check_local_copy(ws)
-        start = ws.head()
-        progress = _Progress()
-        try:
-            with private_workspace(ws) as work:
-                result = _attempts(work, opts, action, planner, repo.config, progress)
-                end = work.head()
-            return result if opts.dry_run else _published(ws, start, end, result)
-        except KeyboardInterrupt as exc:
-            raise progress.interrupted() from exc
+    progress = _Progress()
+    try:
+        with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
+                            read_only=opts.dry_run) as ws:
+            if not opts.dry_run:
+                check_local_copy(ws)
+            start = ws.head()
+            try:
+                with private_workspace(ws) as work:
+                    result = _attempts(work, opts, action, planner, repo.config, progress)
+                    end = work.head()
+                return result if opts.dry_run else _published(ws, start, end, result)
+            except KeyboardInterrupt as exc:
+                raise progress.interrupted(ws) from exc
+    except KeyboardInterrupt as exc:  # while opening, or while removing the temporary clone
+        raise progress.interrupted(None) from exc
 
 
 def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
@@ -68,16 +71,26 @@ def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
 class _Progress:
     """How far a change got: what an interrupt message must say."""
 
-    pushed: str | None = None  # the commit that reached the remote
+    pushing: str | None = None  # the commit a push was started for
     branch: str = ""
+    pushed: bool = False  # the push of `pushing` returned successfully
 
-    def interrupted(self) -> Interrupted:
-        if self.pushed is None:
+    def interrupted(self, ws: Workspace | None) -> Interrupted:
+        if self.pushing is None:
             return Interrupted("interrupted; nothing was pushed, and nothing was left behind",
                                pushed=False)
+        if not self.pushed:
+            if ws is not None:
+                return interrupted_push(ws, self.pushing, self.branch)
+            return Interrupted(
+                f"interrupted after a push of commit {self.pushing[:12]} to branch "
+                f"{self.branch} was started; promoter could not ask the remote whether it "
+                "arrived", pushed=None, commit=self.pushing,
+                hint=f"check with git ls-remote, or promoter history, whether {self.branch} "
+                "has it")
         return Interrupted(
-            f"interrupted after commit {self.pushed[:12]} reached the remote (branch "
-            f"{self.branch}): the change is deployed", pushed=True, commit=self.pushed,
+            f"interrupted after commit {self.pushing[:12]} reached the remote (branch "
+            f"{self.branch}): the change is deployed", pushed=True, commit=self.pushing,
             hint="nothing to undo; a local working copy catches up on the next run or git pull")
 
 
@@ -96,10 +109,8 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
         plan = planner(ws, load_config(ws.root, config))
-        result = _attempt(ws, plan, action, opts, attempt.number)
+        result = _attempt(ws, plan, action, opts, attempt.number, progress)
         if result is not None:
-            if result.pushed:
-                progress.pushed, progress.branch = result.commit, ws.upstream_branch or ws.branch
             return result
     raise PushRejected(
         f"the push was rejected {opts.max_attempts} times because the branch kept moving",
@@ -109,7 +120,7 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
-             attempt: int) -> ChangeResult | None:
+             attempt: int, progress: _Progress) -> ChangeResult | None:
     """One plan-edit-commit-push in the private checkout. None means: rejected because the
     branch moved, try again."""
     if opts.dry_run:
@@ -121,14 +132,15 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
         sha = commit_kept(ws, session, message)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
+    progress.pushing, progress.branch = sha, ws.upstream_branch or ws.branch
     try:
         ws.push_upstream()
     except PushRejected as exc:
         if exc.retryable:
+            progress.pushing = None  # the remote refused it: nothing of it arrived
             return None  # the branch moved: the caller syncs (dropping this commit) and retries
         raise
-    except KeyboardInterrupt as exc:
-        raise interrupted_push(ws, sha) from exc
+    progress.pushed = True
     return replace(base, commit=sha, pushed=True, message=message)
 
 

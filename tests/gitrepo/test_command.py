@@ -75,7 +75,18 @@ def test_git_runs_with_promoters_environment_and_config(
     assert {"LC_ALL=C", "LANGUAGE=C", "GIT_TERMINAL_PROMPT=0", "GIT_LITERAL_PATHSPECS=1",
             "GIT_HTTP_LOW_SPEED_LIMIT=1000", "GIT_HTTP_LOW_SPEED_TIME=60",
             "PROMOTER_TEST_INHERITED=yes", "EXTRA=1"} <= lines
-    assert done.argv[:3] == ("git", "-c", "alias.show-env=!env")
+    assert done.argv[:7] == ("git", "-c", "gc.auto=0", "-c", "maintenance.auto=false",
+                             "-c", "alias.show-env=!env")
+
+
+def test_git_never_starts_automatic_gc_or_maintenance(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "gc.auto", "1")  # the repository asks for gc after every write
+    git(tmp_path, "config", "maintenance.auto", "true")
+    runner = GitRunner(tmp_path, 30)
+    assert check(runner.run("config", "gc.auto"), "gc.auto").text.strip() == "0"
+    assert check(runner.run("config", "--type=bool", "maintenance.auto"),
+                 "maintenance.auto").text.strip() == "false"
 
 
 def test_git_reads_its_standard_input_from_bytes(tmp_path: Path) -> None:
