@@ -15,7 +15,6 @@ from promoter.errors import GitError, UsageError
 from promoter.gitrepo.branches import check_branch_name
 from promoter.gitrepo.command import GitRunner, detail, git_timeout
 from promoter.gitrepo.private import sweep_worktrees
-from promoter.gitrepo.publish import recover
 from promoter.gitrepo.tempdirs import private_dir
 from promoter.gitrepo.urls import is_url
 from promoter.gitrepo.workspace import Workspace
@@ -116,8 +115,7 @@ def _local_copy(path: Path, branch: str | None, *, push: bool, read_only: bool,
     workspace = Workspace(root=root, branch=current, temporary=False, push_enabled=push,
                           remote=remote, upstream_branch=upstream, runner=runner)
     _require_commit(workspace, f"branch {current} in {root}")
-    sweep_worktrees(workspace)  # what killed runs left: scratch checkouts, a half-done move
-    recover(workspace)
+    sweep_worktrees(workspace)  # what killed runs left: their scratch checkouts
     return workspace
 
 

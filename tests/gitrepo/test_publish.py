@@ -1,12 +1,15 @@
-"""gitrepo.publish: a local copy moved to a privately built commit, and a half-done move finished
-by the next run."""
+"""gitrepo.publish: a local copy fast-forwarded to a privately built commit in one git process."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from promoter.gitrepo import open_workspace
-from promoter.gitrepo.publish import JOURNAL, publish
+from promoter.gitrepo.publish import publish
 from tests.gitrepo.repos import STAGING, commit_file, git, write
 
 
@@ -31,7 +34,6 @@ def test_publish_moves_branch_index_and_files(work: Path) -> None:
     assert git(work, "rev-parse", "HEAD") == new
     assert (work / STAGING).read_text() == "published\n"
     assert git(work, "status", "--porcelain") == ""
-    assert not (work / ".git" / JOURNAL).exists()
 
 
 def test_a_branch_that_moved_meanwhile_is_left_alone(work: Path) -> None:
@@ -54,33 +56,44 @@ def test_a_diverged_commit_is_not_published(work: Path) -> None:
     assert git(work, "rev-parse", "HEAD") == old
 
 
-def test_a_move_killed_halfway_is_finished_by_the_next_run(work: Path) -> None:
-    """SIGKILL between moving the branch and updating the index and files: the journal and an
-    index lock are left; the next run finishes the move and removes both."""
+def test_an_interrupt_during_the_move_is_delivered_after_it(work: Path) -> None:
+    """SIGTERM (as KeyboardInterrupt) arriving while git moves the branch: the move completes,
+    then the interrupt is raised; the local copy is never half-moved."""
     old = git(work, "rev-parse", "HEAD")
     new = _commit_elsewhere(work, "published\n")
-    (work / ".git" / JOURNAL).write_text(f"main {old} {new}\n")
-    git(work, "update-ref", "refs/heads/main", new, old)
-    (work / ".git" / "index.lock").write_text("")
-    with open_workspace(str(work)):
-        pass
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with open_workspace(str(work)) as ws:
+            real_run = ws.runner.run
+
+            def run_and_signal(*args: str, **kwargs: Any) -> Any:
+                if args[:1] == ("merge",):
+                    signal.raise_signal(signal.SIGTERM)  # arrives before the merge starts
+                return real_run(*args, **kwargs)
+
+            object.__setattr__(ws.runner, "run", run_and_signal)
+            with pytest.raises(KeyboardInterrupt):
+                publish(ws, old, new)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert git(work, "rev-parse", "HEAD") == new
     assert (work / STAGING).read_text() == "published\n"
     assert git(work, "status", "--porcelain") == ""
-    assert not (work / ".git" / JOURNAL).exists()
-    assert not (work / ".git" / "index.lock").exists()
 
 
-def test_a_move_killed_before_the_branch_moved_leaves_everything_as_it_was(work: Path) -> None:
+def test_a_dirty_file_in_the_way_leaves_everything_as_it_was(work: Path) -> None:
     old = git(work, "rev-parse", "HEAD")
     new = _commit_elsewhere(work, "published\n")
-    (work / ".git" / JOURNAL).write_text(f"main {old} {new}\n")
-    before = (work / STAGING).read_text()
-    with open_workspace(str(work)):
-        pass
+    write(work, STAGING, "the user's edit\n")
+    with open_workspace(str(work), read_only=True) as ws:
+        problem = publish(ws, old, new)
+    assert problem is not None and "left as it is" in problem
     assert git(work, "rev-parse", "HEAD") == old
-    assert (work / STAGING).read_text() == before
-    assert not (work / ".git" / JOURNAL).exists()
+    assert (work / STAGING).read_text() == "the user's edit\n"
 
 
 def test_publishing_the_same_commit_is_a_no_op(work: Path) -> None:
