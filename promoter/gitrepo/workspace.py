@@ -84,6 +84,15 @@ class Workspace:
                            hint="check the repository's commit hooks and signing configuration")
         return self.head()
 
+    def author(self) -> str:
+        """Who commits here, `Name <email>`, as git writes the author of promoter's commits
+        (its environment and configuration, else promoter's bot identity)."""
+        result = self.runner.run("var", "GIT_AUTHOR_IDENT", config=self._identity())
+        ident = result.text.strip() if result.ok else ""
+        if ">" not in ident:
+            return f"{BOT_NAME} <{BOT_EMAIL}>"
+        return ident.rsplit(">", 1)[0] + ">"
+
     def _identity(self) -> list[str]:
         """-c options for the bot identity unless user.name and user.email are configured."""
         name = self.runner.run("config", "--get", "user.name").text.strip()
