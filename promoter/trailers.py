@@ -32,15 +32,19 @@ SOURCE = f"{TRAILER_PREFIX}Source"
 BUILD_URL = f"{TRAILER_PREFIX}Build-URL"
 WORKFLOW_ID = f"{TRAILER_PREFIX}Workflow-ID"
 TRIGGERED_BY = f"{TRAILER_PREFIX}Triggered-By"
+HOLD = f"{TRAILER_PREFIX}Hold"
+OVERRIDE = f"{TRAILER_PREFIX}Override"
 
 MANUAL = "manual"  # the action of a change without a promoter record
 SKIP_CI = "[skip ci]"
-SUBJECT_VERB = {"set-image": "deploy", "promote": "promote", "rollback": "rollback"}
+SUBJECT_VERB = {"set-image": "deploy", "promote": "promote", "rollback": "rollback",
+                "hold": "hold", "release": "release"}
 _TRAILER_LINE = re.compile(
     rf"^\s*(?:[*-]\s+)?(?P<key>{TRAILER_PREFIX}[A-Za-z-]+)\s*:\s*(?P<value>.*?)\s*$",
     re.IGNORECASE,
 )
 _SHORT_DIGEST = 12
+_SUBJECT_REASON = 60  # characters of a hold's reason in the commit subject
 
 
 class ImageTrailer(ImageRef):
@@ -90,13 +94,15 @@ def _short_digest(digest: str) -> str:
 
 @dataclass(frozen=True)
 class Record:
-    action: str  # "set-image" | "promote" | "rollback"; "manual" in history (no record)
+    action: str  # set-image, promote, rollback, hold, release; "manual" in history (no record)
     environment: str
     images: tuple[ImageTrailer, ...]
     source: str | None = None  # "staging@<sha>" for promotions
     build_url: str | None = None
     workflow_id: str | None = None
     triggered_by: str | None = None
+    hold: str | None = None  # the reason of the hold this commit places (hold, rollback --hold)
+    overrides: tuple[str, ...] = ()  # "freeze: TEXT", "hold: TEXT": what it was let through
 
 
 def split_source(source: str | None) -> tuple[str | None, str | None]:
@@ -112,7 +118,13 @@ def subject_for(record: Record) -> str:
     verb = SUBJECT_VERB.get(record.action, record.action)
     images = ", ".join(image.short() for image in record.images)
     subject = f"{verb}({record.environment})"
+    if record.action == "hold" and record.hold:
+        return f"{subject}: {_cut(record.hold, _SUBJECT_REASON)}"
     return f"{subject}: {images}" if images else subject
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def _default_body(record: Record) -> str:
@@ -124,7 +136,13 @@ def _default_body(record: Record) -> str:
         origin = f" from {record.source}" if record.source else ""
         return f"Promote {listed} to {record.environment}{origin}."
     if record.action == "rollback":
-        return f"Roll {record.environment} back to {listed}."
+        held = f" and hold it: {record.hold}" if record.hold else ""
+        return f"Roll {record.environment} back to {listed}{held}."
+    if record.action == "hold":
+        return (f"Hold {record.environment}: set-image, promote and rollback refuse to change "
+                f"it until promoter release {record.environment}.")
+    if record.action == "release":
+        return f"Release the hold on {record.environment}."
     return f"{record.action} in {record.environment}: {listed}."
 
 
@@ -138,6 +156,8 @@ def trailers(record: Record) -> list[tuple[str, str]]:
     pairs += [(IMAGE, image.format()) for image in record.images]
     optional = [
         (SOURCE, record.source),
+        (HOLD, record.hold),
+        *((OVERRIDE, override) for override in record.overrides),
         (BUILD_URL, redact(record.build_url) if record.build_url else None),
         (WORKFLOW_ID, record.workflow_id),
         (TRIGGERED_BY, record.triggered_by),
@@ -215,11 +235,14 @@ def parse_record(message: str) -> Record | None:
 def _record(pairs: list[tuple[str, str]]) -> Record | None:
     first: dict[str, str] = {}
     images: list[ImageTrailer] = []
+    overrides: list[str] = []
     for key, value in pairs:
         if key == IMAGE.lower():
             image = ImageTrailer.parse(value)
             if image is not None:
                 images.append(image)
+        elif key == OVERRIDE.lower():
+            overrides += [value] if value else []
         elif value:
             first.setdefault(key, value)
     action, environment = first.get(ACTION.lower()), first.get(ENVIRONMENT.lower())
@@ -233,4 +256,6 @@ def _record(pairs: list[tuple[str, str]]) -> Record | None:
         build_url=first.get(BUILD_URL.lower()),
         workflow_id=first.get(WORKFLOW_ID.lower()),
         triggered_by=first.get(TRIGGERED_BY.lower()),
+        hold=first.get(HOLD.lower()),
+        overrides=tuple(overrides),
     )

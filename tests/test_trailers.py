@@ -7,6 +7,7 @@ import itertools
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -40,7 +41,7 @@ def interpret_trailers(message: str, tmp_path: Path) -> list[str]:
     return git(tmp_path, "interpret-trailers", "--parse", stdin=message).splitlines()
 
 
-def staging(tag: str, **extra: str) -> Record:
+def staging(tag: str, **extra: Any) -> Record:
     return Record("set-image", "staging", (ImageTrailer("web", tag, None),), **extra)
 
 
@@ -118,6 +119,8 @@ words = st.from_regex(r"[A-Za-z0-9_.:/-]{1,30}", fullmatch=True)
 images = st.builds(ImageTrailer, names, st.none() | tags, st.none() | digests).filter(
     lambda image: bool(image.tag or image.digest)
 )
+reasons = st.from_regex(r"[A-Za-z0-9_.:/ -]{1,40}", fullmatch=True).map(
+    lambda text: " ".join(text.split())).filter(bool)
 records = st.builds(
     Record,
     action=st.sampled_from(["set-image", "promote", "rollback"]),
@@ -127,6 +130,9 @@ records = st.builds(
     build_url=st.none() | words.map(lambda path: f"https://ci.example.com/{path}"),
     workflow_id=st.none() | words,
     triggered_by=st.none() | words,
+    hold=st.none() | reasons,
+    overrides=st.lists(st.sampled_from(["freeze", "hold"]).flatmap(
+        lambda kind: reasons.map(lambda why: f"{kind}: {why}")), max_size=2).map(tuple),
 )
 
 
@@ -143,6 +149,45 @@ def test_git_reads_generated_trailers(record: Record, tmp_path_factory: pytest.T
     cwd = tmp_path_factory.getbasetemp()
     expected = [f"{key}: {value}" for key, value in trailers(record)]
     assert interpret_trailers(format_message(record), cwd) == expected
+
+
+HOLD = Record("hold", "production", (), hold="incident 4711: bad migration",
+              build_url="https://circleci.com/gh/org/app/78", triggered_by="bob")
+
+
+def test_a_hold_commit_says_why_in_its_subject_and_trailers(tmp_path: Path) -> None:
+    message = format_message(HOLD)
+    assert message.splitlines()[0] == "hold(production): incident 4711: bad migration"
+    assert "refuse to change it until promoter release production" in message
+    assert interpret_trailers(message, tmp_path) == [
+        "Promoter-Action: hold", "Promoter-Environment: production",
+        "Promoter-Hold: incident 4711: bad migration",
+        "Promoter-Build-URL: https://circleci.com/gh/org/app/78", "Promoter-Triggered-By: bob"]
+    assert parse_record(message) == HOLD
+    long = Record("hold", "production", (), hold="x" * 100)
+    assert subject_for(long) == f"hold(production): {'x' * 59}…"
+
+
+def test_release_and_rollback_with_a_hold() -> None:
+    release = format_message(Record("release", "production", ()))
+    assert release.splitlines()[0] == "release(production)"
+    assert "Release the hold on production." in release
+    rollback = Record("rollback", "production", (ImageTrailer("web", "abc1234", None),),
+                      hold="bad build", overrides=("freeze: bad build",))
+    message = format_message(rollback)
+    assert "Roll production back to web abc1234 and hold it: bad build." in message
+    assert parse_record(message) == rollback
+
+
+def test_overrides_are_repeated_trailers_in_their_order(tmp_path: Path) -> None:
+    record = staging("abc1234", overrides=("freeze: hotfix 12", "hold: the fix is the cure"))
+    message = format_message(record)
+    assert [line for line in interpret_trailers(message, tmp_path) if "Override" in line] == [
+        "Promoter-Override: freeze: hotfix 12", "Promoter-Override: hold: the fix is the cure"]
+    assert parse_record(message) == record
+    assert parse_record(message.replace("Promoter-Override: hold: the fix is the cure\n",
+                                        "Promoter-Override:\n")) == staging(
+        "abc1234", overrides=("freeze: hotfix 12",))
 
 
 # --- reading messages ---------------------------------------------------------------------
