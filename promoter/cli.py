@@ -3,17 +3,16 @@
 People get rich text on stdout (promoter.display); `--json` prints exactly one JSON document on
 stdout. Diagnostics go to stderr. Every option has a PROMOTER_* environment variable and is
 accepted after the command name; the shared ones are declared once, in promoter.cli_options.
-Errors become exit codes in one place: `_run`, through promoter.cli_errors (which also reports
-command lines that cannot be parsed).
+Errors become exit codes in one place: promoter.cli_run.run, through promoter.cli_errors (which
+also reports command lines that cannot be parsed).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,23 +20,27 @@ import typer
 
 from promoter import __version__, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
-from promoter.cli_errors import Group, fail
+from promoter.cli_errors import Group
 from promoter.cli_options import (
     Command,
     OutputOptions,
     Pr,
     commit_options,
+    deploy_overrides,
     dry_run_option,
     options,
     output_options,
     read_repository,
+    reason_option,
+    rollback_overrides,
     write_repository,
 )
+from promoter.cli_run import run, terminate
 from promoter.display import Display
-from promoter.errors import ExitCode, PromoterError
+from promoter.errors import ExitCode
 from promoter.kustomize.arguments import forms_help
-from promoter.promotion import CommitOptions, RepoOptions
-from promoter.sanitize import redact
+from promoter.promotion import CommitOptions, Overrides, RepoOptions
+from promoter.promotion.options import clock_of
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
@@ -65,61 +68,14 @@ def command(name: str | None = None, help: str | None = None) -> Callable[[F], F
     return app.command(name, cls=Command, help=help)
 
 
-# ----------------------------------------------------------------------------- errors and output
-
-
-def _run(output: OutputOptions, action: Callable[[], Any], show: Callable[[Display, Any], None],
-         code: Callable[[Any], int] = lambda _: 0, screen: Display | None = None) -> None:
-    """Call the domain; print its result; map every outcome to its exit code, here only:
-    errors by their class, results by `code` (validate, check-pipeline, pr-status)."""
-    screen = screen or Display()
-    try:
-        result = action()
-    except PromoterError as exc:
-        fail(output, screen, str(exc), exc.exit_code, type(exc).__name__, exc.details())
-    except KeyboardInterrupt:
-        fail(output, screen, "interrupted", ExitCode.UNEXPECTED, "KeyboardInterrupt")
-    except Exception as exc:  # an unexpected error: one line, traceback only with --debug
-        if output.debug:
-            screen.err.print_exception()
-        fail(output, screen, f"unexpected error: {redact(repr(exc))} (run with --debug for "
-              "details)", ExitCode.UNEXPECTED, type(exc).__name__)
-    _finished()
-    if output.json:
-        sys.stdout.write(json.dumps(_to_json(result), indent=2) + "\n")
-    else:
-        show(screen, result)
-    for warning in getattr(result, "warnings", ()) or ():
-        screen.warning(warning)
-    exit_code = code(result)
-    if exit_code:
-        raise typer.Exit(exit_code)
-
-
-def _finished() -> None:
-    """The command's work is done and its result is being reported: a late Ctrl-C or SIGTERM no
-    longer changes the outcome, so it is ignored rather than turning a success into a kill.
-    (Only in the `promoter` process itself: main() installed promoter's signal handling.)"""
-    if signal.getsignal(signal.SIGTERM) is _terminate:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
-
-
-def _to_json(result: Any) -> Any:
-    if hasattr(result, "to_json"):
-        return result.to_json()
-    if isinstance(result, dict):
-        return {k: _to_json(v) for k, v in result.items()}
-    if isinstance(result, list | tuple):
-        return [_to_json(v) for v in result]
-    return result
+# ----------------------------------------------------------------------------- shared
 
 
 def _change(output: OutputOptions, repo: RepoOptions, commit: CommitOptions, action: str,
             planner: promotion.Planner, pr: bool) -> None:
     """promote and rollback: the same plan, pushed to the branch or proposed as a PR."""
     apply = pullrequest.propose if pr else promotion.change
-    _run(output, lambda: apply(repo, commit, action, planner), Display.change)
+    run(output, lambda: apply(repo, commit, action, planner), Display.change)
 
 
 # ----------------------------------------------------------------------------- commands that commit
@@ -138,7 +94,8 @@ a tag in the same commit; allowed_names in promoter.yaml limits the new names.
 
 
 @command("set-image", help=SET_IMAGE_HELP)
-@options(repo=write_repository, commit=commit_options, output=output_options)
+@options(repo=write_repository, commit=commit_options, output=output_options,
+         overrides=deploy_overrides)
 def set_image(
     environment: Annotated[str, typer.Argument(
         metavar="ENV", help="Environment without a source, e.g. staging.")],
@@ -147,15 +104,17 @@ def set_image(
     new_name: Annotated[list[str] | None, typer.Option(
         "--new-name", envvar="PROMOTER_NEW_NAME", metavar="NAME=NEWNAME",
         help="Point the entry NAME to image NEWNAME (its newName; repeatable).")] = None,
-    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
 ) -> None:
     """Deploy a tag to an environment without a source (see SET_IMAGE_HELP)."""
-    _run(output, lambda: promotion.set_image(repo, commit, environment, images or (),
-                                             new_name or ()), Display.change)
+    commit = replace(commit, overrides=overrides)
+    run(output, lambda: promotion.set_image(repo, commit, environment, images or (),
+                                            new_name or ()), Display.change)
 
 
 @command()
-@options(repo=write_repository, commit=commit_options, output=output_options)
+@options(repo=write_repository, commit=commit_options, output=output_options,
+         overrides=deploy_overrides)
 def promote(
     target: Annotated[str, typer.Argument(
         metavar="TARGET", help="Environment to promote into, e.g. production.")],
@@ -169,25 +128,61 @@ def promote(
         "--from", envvar="PROMOTER_FROM", metavar="ENV",
         help="Source environment (must be the configured one).")] = None,
     pr: Pr = False,
-    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
 ) -> None:
     """Copy image tags and digests from TARGET's source environment into TARGET."""
     planner = promotion.promote_planner(target, tag, image or (), from_env)
-    _change(output, repo, commit, "promote", planner, pr)
+    _change(output, repo, replace(commit, overrides=overrides), "promote", planner, pr)
 
 
 @command()
-@options(repo=write_repository, commit=commit_options, output=output_options)
+@options(repo=write_repository, commit=commit_options, output=output_options,
+         overrides=rollback_overrides)
 def rollback(
     environment: Annotated[str, typer.Argument(metavar="ENV", help="Environment to roll back.")],
     to: Annotated[str | None, typer.Option(
         "--to", envvar="PROMOTER_TO", metavar="TAG",
         help="Tag to go back to (from ENV's own history).")] = None,
+    hold: Annotated[bool, typer.Option(
+        "--hold", envvar="PROMOTER_HOLD",
+        help="Hold ENV in the same commit (needs --reason), so the next deploy does not undo "
+             "the rollback.")] = False,
     pr: Pr = False,
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
+) -> None:
+    """A new forward commit that sets ENV back to its previous tag, or to --to TAG.
+
+    Never stopped by a freeze window (there it needs --reason); stopped by a hold unless
+    --override-hold.
+    """
+    planner = promotion.rollback_planner(environment, to, hold=hold)
+    _change(output, repo, replace(commit, overrides=overrides), "rollback", planner, pr)
+
+
+@command()
+@options(repo=write_repository, commit=commit_options, output=output_options,
+         reason=reason_option)
+def hold(
+    environment: Annotated[str, typer.Argument(metavar="ENV", help="Environment to hold.")],
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, reason: Overrides,
+) -> None:
+    """Hold ENV: commit .promoter/holds/ENV.yaml; set-image, promote and rollback refuse it.
+
+    The hold record says why (--reason, required), who and since when. It stays until
+    promoter release ENV; --override-hold --reason TEXT lets one change through.
+    """
+    run(output, lambda: promotion.hold(repo, replace(commit, overrides=reason), environment),
+        Display.change)
+
+
+@command()
+@options(repo=write_repository, commit=commit_options, output=output_options)
+def release(
+    environment: Annotated[str, typer.Argument(metavar="ENV", help="Environment to release.")],
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
 ) -> None:
-    """A new forward commit that sets ENV back to its previous tag, or to --to TAG."""
-    _change(output, repo, commit, "rollback", promotion.rollback_planner(environment, to), pr)
+    """End ENV's hold: commit the removal of .promoter/holds/ENV.yaml."""
+    run(output, lambda: promotion.release(repo, commit, environment), Display.change)
 
 
 # ----------------------------------------------------------------------------- read-only commands
@@ -196,8 +191,10 @@ def rollback(
 @command()
 @options(repo=read_repository, output=output_options)
 def status(repo: RepoOptions, output: OutputOptions) -> None:
-    """Every environment with its images, and whether it matches its source."""
-    _run(output, lambda: {"environments": promotion.status(repo)}, Display.status)
+    """Every environment with its images, whether it matches its source, its hold and any
+    freeze window open now."""
+    run(output, lambda: {"environments": promotion.status(repo, clock_of(os.environ))},
+        Display.status)
 
 
 @command()
@@ -210,7 +207,7 @@ def diff(
     repo: RepoOptions, output: OutputOptions,
 ) -> None:
     """What `promote TARGET` would change: the image deltas and the overlay diff."""
-    _run(output, lambda: promotion.diff(repo, source, target), Display.diff)
+    run(output, lambda: promotion.diff(repo, source, target), Display.diff)
 
 
 @command()
@@ -227,9 +224,9 @@ def history(
     Images and tags come from the overlay at each commit (hand edits are listed as manual); who,
     why and the build come from the commit trailers. --json has the full commit ids and tags.
     """
-    _run(output, lambda: {"environment": environment,
-                          "entries": promotion.history(repo, environment, limit=limit)},
-         Display.history)
+    run(output, lambda: {"environment": environment,
+                         "entries": promotion.history(repo, environment, limit=limit)},
+        Display.history)
 
 
 @command()
@@ -245,8 +242,8 @@ def validate(
         results = promotion.validate(repo, environments or ())
         return {"ok": all(r.error is None for r in results), "environments": results}
 
-    _run(output, action, Display.validation,
-         code=lambda result: 0 if result["ok"] else int(ExitCode.INVALID))
+    run(output, action, Display.validation,
+        code=lambda result: 0 if result["ok"] else int(ExitCode.INVALID))
 
 
 @command("check-pipeline")
@@ -257,8 +254,8 @@ def check_pipeline(
     *, repo: RepoOptions, output: OutputOptions,
 ) -> None:
     """Fail (exit 4) when a job can change a guarded environment without an approval upstream."""
-    _run(output, lambda: check_pipeline_file(repo, path), Display.pipeline,
-         code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
+    run(output, lambda: check_pipeline_file(repo, path), Display.pipeline,
+        code=lambda report: 0 if report.ok else int(ExitCode.INVALID))
 
 
 @command("pr-status")
@@ -292,9 +289,9 @@ def pr_status(
     """
     wait_options = pullrequest.WaitOptions(wait=wait, timeout=timeout, interval=interval,
                                            merge=merge, method=method, dry_run=dry_run)
-    _run(output, lambda: pullrequest.pr_status(repo, environment, number=number,
-                                               options=wait_options, environ=os.environ),
-         Display.pr_status, code=lambda report: int(report.exit_code))
+    run(output, lambda: pullrequest.pr_status(repo, environment, number=number,
+                                              options=wait_options, environ=os.environ),
+        Display.pr_status, code=lambda report: int(report.exit_code))
 
 
 # ----------------------------------------------------------------------------- demo and root
@@ -315,24 +312,12 @@ def demo(
     *, output: OutputOptions,
 ) -> None:
     """Run the whole pipeline on a throwaway local GitOps repo made from overlays/."""
-    from promoter.demo import Step, run_demo
+    from promoter.cli_demo import approver, reporter, show_demo
+    from promoter.demo import run_demo
 
     screen = Display()
-    interactive = not yes and not os.environ.get("CI") and sys.stdin.isatty()
-
-    def approve(question: str) -> bool:
-        if interactive:
-            return typer.confirm(question, default=True, err=True)
-        reason = "--yes" if yes else ("CI is set" if os.environ.get("CI") else "no terminal")
-        screen.err.print(f"{question} approved automatically ({reason})")
-        return True
-
-    def report(step: Step) -> None:
-        if not output.json:
-            screen.step(step)
-
-    _run(output, lambda: run_demo(report, approve, source=source, workdir=workdir),
-         Display.demo, screen=screen)
+    run(output, lambda: run_demo(reporter(screen, output), approver(screen, yes), source=source,
+                                 workdir=workdir), show_demo, screen=screen)
 
 
 def _version(value: bool) -> None:
@@ -349,12 +334,6 @@ def _root(
     """promoter: GitOps manifest promoter (see ROOT_HELP)."""
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    """SIGTERM (a cancelled CI job, `timeout`) unwinds like Ctrl-C, so every cleanup runs:
-    edited files restored, kustomize stopped, temporary clones removed."""
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     app()

@@ -19,7 +19,8 @@ import typer
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from promoter.promotion import CommitOptions, RepoOptions
+from promoter.promotion import CommitOptions, Overrides, RepoOptions
+from promoter.promotion.options import clock_of
 
 REPOSITORY_PANEL = "Repository"
 COMMIT_PANEL = "Commit"
@@ -60,6 +61,16 @@ Debug = Annotated[bool, typer.Option(
 Pr = Annotated[bool, typer.Option(
     "--pr", envvar="PROMOTER_PR",
     help="Open (or update) the environment's promotion pull request instead of pushing.")]
+OverrideFreeze = Annotated[bool, typer.Option(
+    "--override-freeze", envvar="PROMOTER_OVERRIDE_FREEZE",
+    help="Change ENV inside one of its freeze windows (needs --reason; recorded).")]
+OverrideHold = Annotated[bool, typer.Option(
+    "--override-hold", envvar="PROMOTER_OVERRIDE_HOLD",
+    help="Change ENV although it is held (needs --reason; recorded).")]
+Reason = Annotated[str | None, typer.Option(
+    "--reason", envvar="PROMOTER_REASON", metavar="TEXT",
+    help="Why, recorded in the commit: needed by the overrides, by a hold, and by a rollback "
+         "inside a freeze window.")]
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,26 @@ def write_repository(repository: Repo = ".", branch: Branch = None, config: Conf
 def commit_options(dry_run: DryRun = False, message: Message = None, skip_ci: SkipCi = False,
                    max_attempts: MaxAttempts = 10) -> CommitOptions:
     """How a change is recorded."""
+    environ = dict(os.environ)
     return CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
-                         max_attempts=max_attempts, environ=dict(os.environ))
+                         max_attempts=max_attempts, environ=environ, now=clock_of(environ))
+
+
+def deploy_overrides(override_freeze: OverrideFreeze = False, override_hold: OverrideHold = False,
+                     reason: Reason = None) -> Overrides:
+    """What set-image and promote may be let through: a freeze window, a hold."""
+    return Overrides(reason=reason, freeze=override_freeze, hold=override_hold)
+
+
+def rollback_overrides(override_hold: OverrideHold = False, reason: Reason = None) -> Overrides:
+    """A rollback is never stopped by a freeze window (it needs only --reason there), but is
+    by a hold."""
+    return Overrides(reason=reason, hold=override_hold)
+
+
+def reason_option(reason: Reason = None) -> Overrides:
+    """--reason alone: why a hold is placed."""
+    return Overrides(reason=reason)
 
 
 def dry_run_option(dry_run: DryRun = False) -> bool:

@@ -1,4 +1,4 @@
-"""Human output: the change lines, the status/history/validate tables, pr-status and demo steps.
+"""Human output: the change lines, the status/history/validate tables, pr-status.
 
 People read these on a terminal (often 80 columns) or in a CI log (160 columns unless COLUMNS is
 set). Tables shorten hashes rather than fold them mid-hash; the full values are in --json.
@@ -22,8 +22,8 @@ from promoter.sanitize import strip_control
 from promoter.trailers import SUBJECT_VERB, split_source
 
 if TYPE_CHECKING:
-    from promoter.demo import DemoResult, Step
     from promoter.history import HistoryEntry
+    from promoter.holds import Hold
     from promoter.promotion import ChangeResult, EnvironmentStatus, Validation
     from promoter.pullrequest import PullRequestReport
 
@@ -114,12 +114,13 @@ class Display:
     # ------------------------------------------------------------------------- changes
 
     def change(self, result: ChangeResult) -> None:
-        """set-image, promote, rollback: what changed and where it went."""
+        """set-image, promote, rollback, hold, release: what changed and where it went."""
         if not result.changed:
-            self.out.print(f"[green]✔[/] {escape(result.environment)} already has "
-                           f"{escape(images_text(result))}: nothing to do, no commit")
+            self.out.print(f"[green]✔[/] {escape(unchanged_text(result))}: nothing to do, no "
+                           "commit")
             return
         self.deltas(result)
+        self.policy(result)
         verb = SUBJECT_VERB.get(result.action, result.action)
         if result.dry_run:
             self.out.print(f"[yellow]dry run[/]: {verb}({escape(result.environment)}) would "
@@ -146,6 +147,15 @@ class Display:
                 new = escape(ref(delta.new_tag, delta.new_digest))
                 self.out.print(f"  {escape(delta.name)}  [{old_style}]{old}[/] → "
                                f"[{new_style}]{new}[/]")
+
+    def policy(self, result: ChangeResult) -> None:
+        """The hold a change placed or removed, and what it was let through despite."""
+        if result.hold is not None and result.action != "release":
+            self.out.print(f"  [yellow]{escape(hold_text(result.hold))}[/]")
+        elif result.hold is not None:
+            self.out.print(f"  released: was {escape(hold_text(result.hold))}")
+        for override in result.overrides:
+            self.out.print(f"  [yellow]override[/] {escape(override)}")
 
     def proposed(self, result: ChangeResult, verb: str) -> None:
         pr = result.pull_request or {}
@@ -178,9 +188,13 @@ class Display:
         envs = result["environments"]
         self.out.print(status_table(envs))
         for env in envs:
+            for line in policy_lines(env):
+                self.out.print(f"[yellow]![/] {escape(line)}")
             if env.error is not None:
                 self.err.print(f"[red]✘[/] {escape(env.name)} ({escape(env.path)}): "
                                f"{escape(env.error)}")
+            if env.hold_error is not None:
+                self.err.print(f"[red]✘[/] {escape(env.name)}: {escape(env.hold_error)}")
 
     def history(self, result: dict[str, Any]) -> None:
         if not result["entries"]:
@@ -229,40 +243,25 @@ class Display:
             names = ", ".join(report.status.changes_requested)
             self.out.print(f"  changes requested by: {escape(names)}")
 
-    # ------------------------------------------------------------------------- demo
-
-    def step(self, step: Step) -> None:
-        self.out.rule(f"[bold]{escape(step.title)}")
-        if step.detail:
-            self.out.print(escape(step.detail))
-        if step.status is not None:
-            self.status({"environments": step.status})
-        if step.change is not None:
-            self.change(step.change)
-            if step.change.diff:
-                self.out.print(escape(step.change.diff), end="")
-        if step.commit_message:
-            self.out.print("[dim]commit message:[/]")
-            for line in step.commit_message.splitlines():
-                self.out.print(f"  [cyan]{escape(line)}[/]")
-        if step.history is not None:
-            self.history({"environment": "production", "entries": step.history})
-        if step.refusal is not None:
-            code = int(step.refusal.exit_code)
-            self.out.print(f"[red]refused (exit {code}):[/] {escape(str(step.refusal))}")
-        for line in step.lines:
-            self.out.print(f"  {escape(line)}")
-
-    def demo(self, result: DemoResult) -> None:
-        same = result.staging_tag == result.production_tag
-        mark = "[green]✔[/]" if same else "[yellow]![/]"
-        self.out.print(f"{mark} staging {escape(str(result.staging_tag))}, production "
-                       f"{escape(str(result.production_tag))}; demo repo: "
-                       f"{escape(str(result.workdir))}")
-
 
 def images_text(result: ChangeResult) -> str:
     return ", ".join(f"{d.name} {ref(d.new_tag, d.new_digest)}" for d in result.images)
+
+
+def unchanged_text(result: ChangeResult) -> str:
+    """What is already so when a change changes nothing."""
+    if result.action == "hold" and result.hold is not None:
+        return f"{result.environment} is already {hold_text(result.hold)}"
+    if result.action == "release":
+        return f"{result.environment} is not held"
+    return f"{result.environment} already has {images_text(result)}"
+
+
+def hold_text(hold: Hold) -> str:
+    """`held by alice since 2026-11-27 18:30 +09:00: incident 4711`."""
+    who = f" by {hold.by.split(' <', 1)[0]}" if hold.by else ""
+    when = f" since {short_date(hold.since)}" if hold.since else ""
+    return f"held{who}{when}: {hold.reason}"
 
 
 def status_table(envs: list[EnvironmentStatus]) -> Table:
@@ -275,10 +274,38 @@ def status_table(envs: list[EnvironmentStatus]) -> Table:
     grid.add_column("tag, digest" if digests else "tag", overflow="ellipsis", min_width=TAG_MIN)
     grid.add_column("source", no_wrap=True)
     grid.add_column("in sync", no_wrap=True)
+    policy = any(_held_or_frozen(env) for env in envs)
+    if policy:
+        grid.add_column("hold", no_wrap=True)
+        grid.add_column("freeze", no_wrap=True)
     for env in envs:
-        for row in _status_rows(env):
-            grid.add_row(*row)
+        for i, row in enumerate(_status_rows(env)):
+            grid.add_row(*row, *(_policy_cells(env, first=i == 0) if policy else ()))
     return grid
+
+
+def _held_or_frozen(env: EnvironmentStatus) -> bool:
+    return env.hold is not None or env.hold_error is not None or env.freeze is not None
+
+
+def _policy_cells(env: EnvironmentStatus, *, first: bool) -> tuple[str, str]:
+    if not first:
+        return "", ""
+    hold = ("[red]unreadable[/]" if env.hold_error is not None
+            else "[yellow]held[/]" if env.hold is not None else "")
+    return hold, "[yellow]frozen[/]" if env.freeze is not None else ""
+
+
+def policy_lines(env: EnvironmentStatus) -> list[str]:
+    """What the hold and freeze columns mean for env, one line each (plain text)."""
+    lines = []
+    if env.hold is not None:
+        lines.append(f"{env.name} is {hold_text(env.hold)} ({env.hold.path})")
+    if env.freeze is not None:
+        window = env.freeze
+        lines.append(f"{env.name} is in {window.window.describe()} until "
+                     f"{short_date(window.end.isoformat())}")
+    return lines
 
 
 def _status_rows(env: EnvironmentStatus) -> list[list[str]]:
@@ -312,10 +339,27 @@ def history_table(entries: list[HistoryEntry]) -> Table:
         grid.add_column("build", no_wrap=True)
     for entry in entries:
         record = entry.record
-        images = "\n".join(f"{i.name} {short_ref(i.tag, i.digest)}" for i in record.images)
-        source = short_source(record.source)
         grid.add_row(escape(short_date(entry.date)), escape(entry.commit[:SHORT]),
-                     escape(entry.author.split(" <", 1)[0]),
-                     escape(f"{record.action} from {source}" if source else record.action),
-                     escape(images), *([build_link(record.build_url)] if builds else []))
+                     escape(entry.author.split(" <", 1)[0]), escape(history_action(entry)),
+                     escape("\n".join(history_details(entry))),
+                     *([build_link(record.build_url)] if builds else []))
     return grid
+
+
+def history_action(entry: HistoryEntry) -> str:
+    """`promote from staging at 3f2a9c1…`, `rollback + hold`, `hold`, `release`."""
+    record, source = entry.record, short_source(entry.record.source)
+    action = f"{record.action} from {source}" if source else record.action
+    if entry.hold is not None and entry.hold.change != record.action:
+        action += f" + {entry.hold.change}"
+    return action
+
+
+def history_details(entry: HistoryEntry) -> list[str]:
+    """The images and tags, what it did to the hold, and what it overrode: one line each."""
+    lines = [f"{i.name} {short_ref(i.tag, i.digest)}" for i in entry.record.images]
+    if entry.hold is not None:
+        reason = f": {entry.hold.hold.reason}" if entry.hold.hold else ""
+        lines.append(f"{'held' if entry.hold.change == 'hold' else 'released'}{reason}")
+    lines += [f"override {override}" for override in entry.record.overrides]
+    return lines

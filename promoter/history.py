@@ -14,6 +14,10 @@ that creates the file (the initial layout) is listed only when it carries a prom
 the environment. The action and metadata come from the commit's Promoter-* trailers for the
 environment (see _pick); a commit without such a record (a hand edit, a squash whose message was
 rewritten) is listed with action "manual". Removing an image is not listed.
+
+Holds are read the same way, from the environment's hold file (promoter.holds): a commit after
+which the file exists where no parent had it placed a hold, one after which it is gone where
+every parent had it released it; either is an entry (`hold`), with or without image changes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from promoter.errors import ContentError
 from promoter.gitrepo import CommitInfo, Workspace
+from promoter.holds import Hold, hold_path, parse_hold
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageEntry
 from promoter.trailers import MANUAL, ImageTrailer, Record, parse_records
@@ -31,11 +36,25 @@ from promoter.trailers import MANUAL, ImageTrailer, Record, parse_records
 _GIT_SQUASH = "Squashed commit of the following:"
 
 @dataclass(frozen=True)
+class HoldChange:
+    """What a commit did to the environment's hold: `hold` (placed) or `release` (removed),
+    with the hold placed or removed (None when its file cannot be read)."""
+
+    change: str
+    hold: Hold | None
+
+    def to_json(self) -> dict[str, Any]:
+        held = self.hold.to_json() if self.hold else {}
+        return {"change": self.change, **{k: v for k, v in held.items() if k != "path"}}
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     commit: str
     date: str
     author: str
     record: Record  # images: what this commit changed, read from the file's content
+    hold: HoldChange | None = None  # what it did to the environment's hold, from its file
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +68,8 @@ class HistoryEntry:
             ],
             "source": self.record.source,
             "build_url": self.record.build_url,
+            "hold": self.hold.to_json() if self.hold else None,
+            "overrides": list(self.record.overrides),
         }
 
 
@@ -111,6 +132,44 @@ class _States:
         return state
 
 
+class _Holds:
+    """The environment's hold file at the commits that touched it, read once each."""
+
+    def __init__(self, ws: Workspace, environment: str) -> None:
+        self._ws, self._environment = ws, environment
+        self.path = hold_path(environment)
+        self._touched = {info.sha for info in ws.log.commits(self.path)}
+        self._cache: dict[str, tuple[bool, Hold | None]] = {}
+
+    def change(self, commit: CommitInfo) -> HoldChange | None:
+        """What commit did to the hold, compared with every parent; None for nothing."""
+        if commit.sha not in self._touched:
+            return None
+        present, hold = self._at(commit.sha)
+        before = [self._at(parent) for parent in commit.parents]
+        if present and not any(was for was, _ in before):
+            return HoldChange("hold", hold)
+        if not present and before and all(was for was, _ in before):
+            return HoldChange("release", before[0][1])
+        return None
+
+    def _at(self, sha: str) -> tuple[bool, Hold | None]:
+        """Whether the file exists at sha, and the hold it holds (None when unreadable)."""
+        if sha not in self._cache:
+            self._cache[sha] = self._read(sha)
+        return self._cache[sha]
+
+    def _read(self, sha: str) -> tuple[bool, Hold | None]:
+        try:
+            text = self._ws.log.file_at(sha, self.path)
+            if text is None:
+                return False, None
+            return True, parse_hold(text, environment=self._environment,
+                                    label=f"{self.path}@{sha[:12]}")
+        except ContentError:
+            return True, None
+
+
 def environment_history(
     ws: Workspace,
     environment: str,
@@ -138,17 +197,21 @@ def environment_history_with_skipped(
     docstring for what makes an entry."""
     if limit is not None and limit <= 0:
         return [], 0
-    ws.log.prefetch(path)
-    commits = ws.log.commits(path)
+    ws.log.prefetch([path, hold_path(environment)])
+    holds = _Holds(ws, environment)
+    commits = ws.log.commits([path, holds.path])
     states = _States(ws, path, commits)
     entries: list[HistoryEntry] = []
     skipped = 0
     for commit in commits:
-        state = states.at(commit.sha)
+        state, holding = states.at(commit.sha), holds.change(commit)
         if not state.readable:
             skipped += 1
-            continue
-        entry = _entry(commit, environment, state, [states.before(p) for p in commit.parents])
+            if holding is None:
+                continue
+            state = _State()  # no images to tell: the hold change alone
+        parents = [states.before(p) for p in commit.parents]
+        entry = _entry(commit, environment, state, parents, holding)
         if entry is not None:
             entries.append(entry)
             if limit is not None and len(entries) >= limit:
@@ -156,21 +219,23 @@ def environment_history_with_skipped(
     return entries, skipped
 
 
-def _entry(commit: CommitInfo, environment: str, state: _State,
-           parents: Sequence[_State]) -> HistoryEntry | None:
+def _entry(commit: CommitInfo, environment: str, state: _State, parents: Sequence[_State],
+           holding: HoldChange | None) -> HistoryEntry | None:
     changed = _changed(state, parents)
-    if not changed:
+    if not changed and holding is None:
         return None
     records = [r for r in parse_records(commit.message) if r.environment == environment]
     created = all(not parent.present for parent in parents)
-    if created and not records:
+    if created and not records and holding is None:
         return None
+    if records and holding is not None and not changed:  # a hold or release alone
+        records = [r for r in records if r.action == holding.change] or records
     if records:
         found = _pick(_newest_first(records, commit.message), state, changed)
         record = replace(found, images=changed)
     else:
         record = Record(MANUAL, environment, changed)
-    return HistoryEntry(commit.sha, commit.date, commit.author, record)
+    return HistoryEntry(commit.sha, commit.date, commit.author, record, holding)
 
 
 def _changed(state: _State, parents: Sequence[_State]) -> tuple[ImageTrailer, ...]:

@@ -35,8 +35,8 @@ SHA_B = "b2c3d4e5f60718293a4b5c6d7e8f901234567890"
 STAGING = "overlays/staging/kustomization.yaml"
 PRODUCTION = "overlays/production/kustomization.yaml"
 WIDE = {"COLUMNS": "250"}  # help text is wrapped to the terminal width
-COMMANDS = ("set-image", "promote", "rollback", "status", "diff", "history", "validate",
-            "check-pipeline", "pr-status", "demo")
+COMMANDS = ("set-image", "promote", "rollback", "hold", "release", "status", "diff", "history",
+            "validate", "check-pipeline", "pr-status", "demo")
 READ_ONLY = ("status", "diff", "history", "validate", "check-pipeline", "pr-status")
 
 

@@ -33,10 +33,15 @@ COMMIT_VARS = ("PROMOTER_PUSH", "PROMOTER_DRY_RUN", "PROMOTER_MESSAGE", "PROMOTE
 OUTPUT_VARS = ("PROMOTER_JSON", "PROMOTER_DEBUG")
 CHANGE_VARS = (*REPO_VARS, *COMMIT_VARS, *OUTPUT_VARS)
 READ_VARS = (*REPO_VARS, *OUTPUT_VARS)
+OVERRIDE_VARS = ("PROMOTER_OVERRIDE_FREEZE", "PROMOTER_OVERRIDE_HOLD", "PROMOTER_REASON")
 HELP_VARS: dict[str, tuple[str, ...]] = {
-    "set-image": (*CHANGE_VARS, "PROMOTER_NEW_NAME"),
-    "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR"),
-    "rollback": (*CHANGE_VARS, "PROMOTER_TO", "PROMOTER_PR"),
+    "set-image": (*CHANGE_VARS, "PROMOTER_NEW_NAME", *OVERRIDE_VARS),
+    "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR",
+                *OVERRIDE_VARS),
+    "rollback": (*CHANGE_VARS, "PROMOTER_TO", "PROMOTER_PR", "PROMOTER_HOLD",
+                 "PROMOTER_OVERRIDE_HOLD", "PROMOTER_REASON"),
+    "hold": (*CHANGE_VARS, "PROMOTER_REASON"),
+    "release": CHANGE_VARS,
     "status": READ_VARS,
     "diff": READ_VARS,
     "history": (*READ_VARS, "PROMOTER_LIMIT"),
@@ -52,6 +57,8 @@ USAGE = {
     "set-image": "[OPTIONS] ENV [IMAGE=TAG...]",
     "promote": "[OPTIONS] TARGET",
     "rollback": "[OPTIONS] ENV",
+    "hold": "[OPTIONS] ENV",
+    "release": "[OPTIONS] ENV",
     "status": "[OPTIONS]",
     "diff": "[OPTIONS] SOURCE TARGET",
     "history": "[OPTIONS] ENV",

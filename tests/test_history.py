@@ -62,6 +62,8 @@ def test_history_entry_json() -> None:
                    {"name": "ghcr.io/org/api", "tag": None, "digest": DIGEST}],
         "source": FULL.source,
         "build_url": FULL.build_url,
+        "hold": None,
+        "overrides": [],
     }
 
 

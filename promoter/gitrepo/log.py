@@ -4,6 +4,7 @@ file's content at a commit, and the fetches that make a partial or shallow clone
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,14 @@ class Log:
 
     def commits(
         self,
-        path: str | None = None,
+        path: str | Sequence[str] | None = None,
         *,
         max_count: int | None = None,
         grep: str | None = None,
     ) -> list[CommitInfo]:
-        """Every commit reachable from HEAD (touching path if given), merges included, newest
-        first. grep keeps commits whose message contains that fixed string (case-insensitive)."""
+        """Every commit reachable from HEAD (touching path, or any of several paths, if given),
+        merges included, newest first. grep keeps commits whose message contains that fixed
+        string (case-insensitive)."""
         args = ["--full-history", "--date-order", "-z", f"--format={_LOG_FORMAT}"]
         if max_count is not None:
             args.append(f"--max-count={max_count}")
@@ -49,7 +51,7 @@ class Log:
             args += ["--fixed-strings", "--regexp-ignore-case", f"--grep={grep}"]
         args.append("HEAD")
         if path is not None:
-            args += ["--", path]
+            args += ["--", *([path] if isinstance(path, str) else path)]
         out = check(self._ws.runner.run("log", *args),
                     f"cannot read the history of {self._ws.where}").text
         return [_commit_info(record) for record in out.split("\0") if record.strip()]
@@ -81,9 +83,9 @@ class Log:
         except UnicodeDecodeError as exc:
             raise ContentError(f"{path} at commit {commit[:12]} is not valid UTF-8: {exc}") from exc
 
-    def prefetch(self, path: str) -> int:
-        """In a partial clone, fetch every version of path reachable from HEAD that is not
-        here yet, all in one fetch; return how many were fetched.
+    def prefetch(self, path: str | Sequence[str]) -> int:
+        """In a partial clone, fetch every version of path (or of several paths) reachable from
+        HEAD that is not here yet, all in one fetch; return how many were fetched.
 
         Without it, reading each old version (file_at) makes git fetch that one blob in its own
         round trip to the remote. Nothing happens (0) in a complete repository or when every
@@ -95,7 +97,8 @@ class Log:
         promisor = self._promisor_remote()
         if promisor is None:
             return 0
-        missing = self._missing_blobs(path)
+        paths = [path] if isinstance(path, str) else list(path)
+        missing = self._missing_blobs(paths)
         if not missing:
             return 0
         # The options git itself uses for a lazy fetch of missing objects.
@@ -106,8 +109,9 @@ class Log:
             input="".join(f"{oid}\n" for oid in missing).encode("ascii"),
         )
         if not result.ok:
-            raise GitError(f"cannot fetch the {len(missing)} earlier versions of {path} from "
-                           f"{self._ws.runner.describe(promisor)}: {detail(result)}",
+            raise GitError(f"cannot fetch the {len(missing)} earlier versions of "
+                           f"{', '.join(paths)} from {self._ws.runner.describe(promisor)}: "
+                           f"{detail(result)}",
                            hint="check network access and credentials")
         return len(missing)
 
@@ -147,12 +151,12 @@ class Log:
             return self._ws.remote
         return promisors[0] if promisors else None
 
-    def _missing_blobs(self, path: str) -> list[str]:
-        """Ids of path's versions in commits reachable from HEAD that are not here."""
+    def _missing_blobs(self, paths: Sequence[str]) -> list[str]:
+        """Ids of the paths' versions in commits reachable from HEAD that are not here."""
         listing = check(
             self._ws.runner.run("rev-list", "--objects", "--full-history", "--missing=print",
-                                "HEAD", "--", path),
-            f"cannot list the versions of {path} in {self._ws.where}",
+                                "HEAD", "--", *paths),
+            f"cannot list the versions of {', '.join(paths)} in {self._ws.where}",
         ).text
         return sorted({line[1:] for line in listing.splitlines() if line.startswith("?")})
 

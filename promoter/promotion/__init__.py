@@ -1,7 +1,8 @@
-"""The use cases behind the CLI: set-image, promote, rollback (changes), and status, diff, history,
-validate (queries). Modules: options (what a change is given), results (what it produces),
-versions (an overlay now and in the past), planners (what each command changes), change (the
-edit-verify-commit-push loop), queries (read-only commands)."""
+"""The use cases behind the CLI: set-image, promote, rollback, hold, release (changes), and status,
+diff, history, validate (queries). Modules: options (what a change is given), results (what it
+produces), versions (an overlay now and in the past), planners (what each command changes),
+guards (the freeze and hold rules every change meets), change (the edit-verify-commit-push
+loop), queries (read-only commands)."""
 
 from promoter.promotion.change import (
     change,
@@ -11,10 +12,13 @@ from promoter.promotion.change import (
     interrupted_push,
     preview,
 )
-from promoter.promotion.options import CommitOptions, RepoOptions
+from promoter.promotion.guards import settle, settled
+from promoter.promotion.options import CommitOptions, Overrides, RepoOptions
 from promoter.promotion.planners import (
+    hold,
     promote,
     promote_planner,
+    release,
     rollback,
     rollback_planner,
     set_image,
@@ -33,6 +37,7 @@ __all__ = [
     "ChangeResult",
     "CommitOptions",
     "EnvironmentStatus",
+    "Overrides",
     "Plan",
     "Planner",
     "RepoOptions",
@@ -43,13 +48,17 @@ __all__ = [
     "diff",
     "edited",
     "history",
+    "hold",
     "interrupted_push",
     "preview",
     "promote",
     "promote_planner",
+    "release",
     "rollback",
     "rollback_planner",
     "set_image",
+    "settle",
+    "settled",
     "status",
     "validate",
 ]

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 
 from promoter.config import load_config
 from promoter.errors import Interrupted, PolicyError, PromoterError, PushRejected, UsageError
+from promoter.filesession import FileSession, file_session
 from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
 from promoter.kustomize.document import read_images
-from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
+from promoter.kustomize.entries import ImageDelta, deltas
 from promoter.kustomize.files import FileEdit
 from promoter.kustomize.session import EditSession, edit_session
 from promoter.kustomize.verify import set_images_verified
+from promoter.promotion.guards import settled
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
@@ -30,13 +32,17 @@ _ASK_TIMEOUT = 30.0  # seconds to ask the remote, after an interrupt, whether a 
 
 
 def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner, *,
-           depth: int | None = None) -> ChangeResult:
+           depth: int | None = None, guarded: bool = True) -> ChangeResult:
     """Plan on the branch tip, edit, verify, commit and push; again on the new tip (after a
     jittered pause) while the push is rejected because the branch moved.
 
+    Every plan meets the freeze and hold rules on its tip (promotion.guards); only `diff`,
+    which shows what promote would change and changes nothing, passes guarded=False.
     Everything happens in a private checkout (the temporary clone, or a scratch checkout of a
     local working copy); a local copy is moved to the finished commit only at the end."""
-    _check_options(repo, opts)
+    opts = checked_options(repo, opts)
+    if guarded:
+        planner = settled(planner, action, opts)
     push = repo.push and not opts.dry_run
     progress = _Progress()
     try:
@@ -56,7 +62,10 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
         raise progress.interrupted(None) from exc
 
 
-def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
+def checked_options(repo: RepoOptions, opts: CommitOptions) -> CommitOptions:
+    """opts, checked before anything is read or written: UsageError for a bad count, a
+    --no-push that would lose the commit, Promoter-* lines in --message, an override without
+    a reason, a malformed PROMOTER_NOW. The overrides' reason comes back cleaned."""
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     if is_url(repo.repo) and not repo.push and not opts.dry_run:
@@ -65,6 +74,7 @@ def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
             hint="use --dry-run to see the change, or run in a local working copy",
         )
     check_message(opts.message)
+    return opts.policy_checked()
 
 
 @dataclass
@@ -125,11 +135,11 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
     branch moved, try again."""
     if opts.dry_run:
         return preview(ws, plan, action, attempt)
-    with edited(ws, plan, action, attempt) as (base, session):
+    with edited(ws, plan, action, attempt) as (base, edits):
         if not base.changed:
             return base
         message = commit_message(plan, action, base.images, opts)
-        sha = commit_kept(ws, session, message)
+        sha = commit_kept(ws, edits, message)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     progress.pushing, progress.branch = sha, ws.upstream_branch or ws.branch
@@ -168,49 +178,84 @@ def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Inte
         pushed=False, commit=sha, hint="run the command again")
 
 
+@dataclass
+class Edits:
+    """The files one change edits, each in its session, and what was done to each."""
+
+    sessions: list[EditSession | FileSession] = field(default_factory=list)
+    files: list[FileEdit] = field(default_factory=list)
+
+    def add(self, session: EditSession | FileSession, edit: FileEdit) -> None:
+        self.sessions.append(session)
+        self.files.append(edit)
+
+    @property
+    def changed(self) -> list[FileEdit]:
+        return [edit for edit in self.files if edit.changed]
+
+    def keep(self) -> None:
+        for session in self.sessions:
+            session.keep()
+
+
 @contextmanager
 def edited(ws: Workspace, plan: Plan, action: str,
-           attempt: int = 1) -> Iterator[tuple[ChangeResult, EditSession]]:
-    """The plan applied to the environment's overlay, rendered and verified, inside the edit
-    session: leaving the block restores the file unless commit_kept() committed it."""
+           attempt: int = 1) -> Iterator[tuple[ChangeResult, Edits]]:
+    """The plan applied in ws: the overlay edited, rendered and verified (when the plan changes
+    images) and the other files written or removed, each in its session: leaving the block
+    restores them all unless commit_kept() committed them."""
+    with ExitStack() as stack:
+        edits = Edits()
+        images: tuple[ImageDelta, ...] = ()
+        if plan.changes:
+            images = _edit_overlay(ws, plan, stack, edits)
+        for wanted in plan.files:
+            ws.ensure_clean([wanted.label])
+            session = stack.enter_context(file_session(ws.root, wanted.label))
+            edits.add(session, session.apply(wanted.text))
+        yield _result(plan, action, images, edits, attempt), edits
+
+
+def _edit_overlay(ws: Workspace, plan: Plan, stack: ExitStack,
+                  edits: Edits) -> tuple[ImageDelta, ...]:
     rel = kustomization_rel(ws, plan.environment)
     ws.ensure_clean([rel])
     before = read_entries(ws, rel)
-    with edit_session(ws.root / rel, label=rel) as session:
-        edit = set_images_verified(ws.root, plan.environment.path, plan.changes)
-        yield _result(plan, action, edit, before, attempt, dry_run=False), session
+    session = stack.enter_context(edit_session(ws.root / rel, label=rel))
+    edit = set_images_verified(ws.root, plan.environment.path, plan.changes)
+    edits.add(session, edit)
+    return deltas(plan.changes, before, read_images(edit.after, source=rel))
 
 
-def commit_kept(ws: Workspace, session: EditSession, message: str) -> str:
-    """Commit the session's file; from then on the edit is kept."""
-    sha = ws.commit([session.label], message)
-    session.keep()
+def commit_kept(ws: Workspace, edits: Edits, message: str) -> str:
+    """Commit the changed files of the sessions; from then on the edits are kept."""
+    sha = ws.commit([edit.label for edit in edits.changed], message)
+    edits.keep()
     return sha
 
 
 def preview(ws: Workspace, plan: Plan, action: str, attempt: int = 1) -> ChangeResult:
-    """A dry run edits, renders and verifies exactly like the real run, in the same private
-    checkout, where the edit session restores the file: it fails where the real run would
+    """A dry run edits, renders and verifies exactly like the real run, in a private
+    checkout, where the sessions restore every file: it fails where the real run would
     fail, and changes nothing."""
-    rel = kustomization_rel(ws, plan.environment)
-    before = read_entries(ws, rel)
-    with private_workspace(ws) as work, edit_session(work.root / rel, label=rel):
-        edit = set_images_verified(work.root, plan.environment.path, plan.changes)
-    return _result(plan, action, edit, before, attempt, dry_run=True)
+    with private_workspace(ws) as work, edited(work, plan, action, attempt) as (result, _):
+        return replace(result, dry_run=True)
 
 
-def _result(plan: Plan, action: str, edit: FileEdit, before: Sequence[ImageEntry],
-            attempt: int, *, dry_run: bool) -> ChangeResult:
-    env, rel = plan.environment, edit.label
-    changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
-    return ChangeResult(env.name, action, edit.changed, None, False, changed,
-                        edit.diff() if edit.changed else "", rel, plan.source,
-                        attempts=attempt, dry_run=dry_run)
+def _result(plan: Plan, action: str, images: tuple[ImageDelta, ...], edits: Edits,
+            attempt: int) -> ChangeResult:
+    changed = edits.changed
+    path = (edits.files[0].label if edits.files
+            else plan.held.path if plan.held else plan.environment.path)
+    return ChangeResult(plan.environment.name, action, bool(changed), None, False, images,
+                        "".join(edit.diff() for edit in changed), path, plan.source,
+                        attempts=attempt, hold=plan.held, overrides=plan.overrides)
 
 
 def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
                    opts: CommitOptions) -> str:
     meta = ci_metadata(opts.environ)
+    placed = plan.placed_hold
     record = Record(
         action=action,
         environment=plan.environment.name,
@@ -219,6 +264,8 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         build_url=meta.get("build_url"),
         workflow_id=meta.get("workflow_id"),
         triggered_by=meta.get("triggered_by"),
+        hold=placed.reason if placed else None,
+        overrides=plan.overrides,
     )
     return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
 

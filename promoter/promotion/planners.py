@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from promoter.config import Config, Environment
-from promoter.errors import PolicyError
+from promoter.errors import PolicyError, UsageError
 from promoter.gitrepo import Workspace
 from promoter.kustomize.arguments import image_changes
 from promoter.kustomize.entries import ImageChange, ImageEntry, find_entry
 from promoter.promotion.change import change
-from promoter.promotion.options import CommitOptions, RepoOptions
+from promoter.promotion.options import CommitOptions, RepoOptions, clean_reason
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import (
     current_state,
@@ -70,12 +70,14 @@ def promote_planner(target: str, tag: str | None, images: Sequence[str],
 
 
 def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,
-             to: str | None = None) -> ChangeResult:
-    """A new forward commit setting ENV back to its previous images, or to tag TO."""
-    return change(repo, opts, "rollback", rollback_planner(environment, to), depth=None)
+             to: str | None = None, hold: bool = False) -> ChangeResult:
+    """A new forward commit setting ENV back to its previous images, or to tag TO; with hold,
+    the same commit holds ENV (for opts.overrides.reason)."""
+    return change(repo, opts, "rollback", rollback_planner(environment, to, hold=hold),
+                  depth=None)
 
 
-def rollback_planner(environment: str, to: str | None) -> Planner:
+def rollback_planner(environment: str, to: str | None, *, hold: bool = False) -> Planner:
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env = cfg.environment(environment)
         rel = kustomization_rel(ws, env)
@@ -85,9 +87,31 @@ def rollback_planner(environment: str, to: str | None) -> Planner:
         else:
             entries = previous_state(ws, rel, current, env.name)
         changes = tuple(ImageChange(e.name, new_tag=e.new_tag, digest=e.digest) for e in entries)
-        return Plan(env, changes)
+        return Plan(env, changes, hold=hold)
 
     return plan
+
+
+def hold(repo: RepoOptions, opts: CommitOptions, environment: str) -> ChangeResult:
+    """Commit a hold record for ENV (the reason is opts.overrides.reason): set-image, promote
+    and rollback refuse to change it until release. Already held: nothing to do."""
+    if clean_reason(opts.overrides.reason) is None:
+        raise UsageError(f"promoter hold {environment} needs --reason TEXT",
+                         hint="say why; the reason is in the hold record and the commit")
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        return Plan(cfg.environment(environment), (), hold=True)
+
+    return change(repo, opts, "hold", plan, depth=1)
+
+
+def release(repo: RepoOptions, opts: CommitOptions, environment: str) -> ChangeResult:
+    """Commit the removal of ENV's hold record. Not held: nothing to do."""
+
+    def plan(ws: Workspace, cfg: Config) -> Plan:
+        return Plan(cfg.environment(environment), (), release=True)
+
+    return change(repo, opts, "release", plan, depth=1)
 
 
 def _check_tag_policy(cfg: Config, changes: Sequence[ImageChange]) -> None:

@@ -6,15 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from promoter.clock import utc_now
 from promoter.config import load_config
 from promoter.errors import ContentError, PromoterError, UsageError
-from promoter.gitrepo import open_workspace
+from promoter.freeze import OpenWindow, open_window
+from promoter.gitrepo import Workspace, open_workspace
 from promoter.history import HistoryEntry, environment_history
+from promoter.holds import Hold, hold_path, read_hold
 from promoter.kustomize.entries import ImageEntry
 from promoter.kustomize.imageref import ImageRef
 from promoter.kustomize.rendered import list_images
 from promoter.promotion.change import change
-from promoter.promotion.options import CommitOptions, RepoOptions
+from promoter.promotion.options import Clock, CommitOptions, RepoOptions
 from promoter.promotion.planners import promote_planner
 from promoter.promotion.results import ChangeResult, shallow
 from promoter.promotion.versions import kustomization_rel, read_entries, same_images
@@ -28,15 +31,25 @@ class EnvironmentStatus:
     images: tuple[ImageEntry, ...]
     in_sync: bool | None  # None for an environment without a source (or unreadable)
     error: str | None = None  # this environment's kustomization could not be read
+    hold: Hold | None = None  # the environment is held
+    hold_error: str | None = None  # its hold file exists but cannot be read
+    freeze: OpenWindow | None = None  # a freeze window is open now
 
     def to_json(self) -> dict[str, Any]:
-        return {**shallow(self), "images": [e.to_json() for e in self.images]}
+        hold = self.hold.to_json() if self.hold else None
+        if self.hold_error is not None:
+            hold = {"path": hold_path(self.name), "error": self.hold_error}
+        return {**shallow(self, leave_out=("hold_error",)),
+                "images": [e.to_json() for e in self.images], "hold": hold,
+                "freeze": self.freeze.to_json() if self.freeze else None}
 
 
-def status(repo: RepoOptions) -> list[EnvironmentStatus]:
-    """Every environment's images; one unreadable overlay is reported, not fatal."""
+def status(repo: RepoOptions, now: Clock = utc_now) -> list[EnvironmentStatus]:
+    """Every environment's images, hold and open freeze window (at now()); one unreadable
+    overlay or hold file is reported, not fatal."""
     with open_workspace(repo.repo, repo.branch, push=False, depth=1, read_only=True) as ws:
         cfg = load_config(ws.root, repo.config)
+        moment = now()
         entries: dict[str, list[ImageEntry]] = {}
         errors: dict[str, str] = {}
         for env in cfg.environments:
@@ -48,16 +61,26 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
         for env in cfg.environments:
             mine, theirs = entries.get(env.name), entries.get(env.source or "")
             in_sync = None if mine is None or theirs is None else same_images(theirs, mine)
-            result.append(EnvironmentStatus(env.name, env.path, env.source, tuple(mine or ()),
-                                            in_sync, errors.get(env.name)))
+            held, hold_error = _hold_of(ws, env.name)
+            result.append(EnvironmentStatus(
+                env.name, env.path, env.source, tuple(mine or ()), in_sync,
+                errors.get(env.name), held, hold_error, open_window(env.freeze, moment)))
         return result
 
 
+def _hold_of(ws: Workspace, environment: str) -> tuple[Hold | None, str | None]:
+    try:
+        return read_hold(ws.root, environment), None
+    except ContentError as exc:
+        return None, str(exc)
+
+
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
-    """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change."""
+    """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change; shown
+    in a freeze window and while held too (it changes nothing)."""
     return change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
                    CommitOptions(dry_run=True), "promote",
-                   promote_planner(target, None, (), source), depth=None)
+                   promote_planner(target, None, (), source), depth=None, guarded=False)
 
 
 def history(repo: RepoOptions, environment: str, *, limit: int | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from promoter.config import Config, Environment
 from promoter.gitrepo import Workspace
+from promoter.holds import Hold
 from promoter.kustomize.entries import ImageChange, ImageDelta
 
 
@@ -33,6 +34,8 @@ class ChangeResult:
     dry_run: bool = False
     pull_request: dict[str, Any] | None = None
     notes: tuple[str, ...] = ()  # said after the change was made (a local copy left behind)
+    hold: Hold | None = None  # the hold this change placed, found in place, or released
+    overrides: tuple[str, ...] = ()  # what it was let through despite: "freeze: TEXT", ...
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -43,16 +46,39 @@ class ChangeResult:
     def to_json(self) -> dict[str, Any]:
         data = shallow(self, leave_out=("message", "notes"))
         return {**data, "images": [d.to_json() for d in self.images],
-                "warnings": list(self.warnings)}
+                "hold": self.hold.to_json() if self.hold else None,
+                "overrides": list(self.overrides), "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A repository file a change writes (`text`) or removes (None) besides the overlay: the
+    environment's hold record. `label` is its repository-relative path."""
+
+    label: str
+    text: str | None
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What one attempt will change, computed on the current tip."""
+    """What one attempt will change, computed on the current tip.
+
+    A planner says what it wants (image changes; `hold`, `release`); promotion.guards.settle
+    then applies the freeze and hold rules on the same tip and fills in the rest."""
 
     environment: Environment
     changes: tuple[ImageChange, ...]
     source: str | None = None  # "ENV@COMMIT" for promotions
+    hold: bool = False  # hold the environment, for the --reason given (hold, rollback --hold)
+    release: bool = False  # remove the environment's hold (release)
+    files: tuple[FileChange, ...] = ()  # settled: other files the commit writes or removes
+    overrides: tuple[str, ...] = ()  # settled: Promoter-Override values
+    held: Hold | None = None  # settled: the hold this change places, keeps or removes
+
+    @property
+    def placed_hold(self) -> Hold | None:
+        """The hold this change writes (None when it writes none)."""
+        return self.held if any(f.text is not None for f in self.files) else None
 
 
 Planner = Callable[[Workspace, Config], Plan]

@@ -39,6 +39,7 @@ from promoter.promotion import (
     edited,
     interrupted_push,
     preview,
+    settled,
 )
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
 from promoter.pullrequest.session import ProviderFactory, clone_target, forge_session
@@ -94,21 +95,22 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                          hint="--dry-run shows the change without committing or pushing")
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    opts = opts.policy_checked()
     url, branch = clone_target(repo)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
         cfg = load_config(ws.root, repo.config)
-        plan = planner(ws, cfg)
+        plan = settled(planner, action, opts)(ws, cfg)
         if opts.dry_run:
             return _preview(ws, cfg, plan, action, opts, provider_factory)
         overlay = plan.environment.path
         rendered_before = render(ws.root, overlay)
-        with edited(ws, plan, action) as (result, session):
+        with edited(ws, plan, action) as (result, edits):
             if not result.changed:
                 return result
             rendered = _unified(rendered_before, render(ws.root, overlay), f"rendered {overlay}")
             message = commit_message(plan, action, result.images, opts)
             with forge_session(provider_factory, ws, cfg, opts.environ) as provider:
-                sha = commit_kept(ws, session, message)
+                sha = commit_kept(ws, edits, message)
                 proposal = _Proposal(
                     environment=result.environment,
                     branch=promotion_branch(plan.environment.name), base=ws.branch, sha=sha,
