@@ -376,3 +376,32 @@ def test_unreadable_versions_are_skipped_and_counted(work: Path) -> None:
     assert [e.record.action for e in entries] == ["set-image", "manual"]
     assert skipped == 2
     assert ([e.commit for e in newest], read) == ([fixed], 0)
+
+
+def hold_entries(work: Path, environment: str) -> list[tuple[str, str | None, str | None]]:
+    """(action, hold change, hold reason) of each entry, newest first."""
+    with open_workspace(str(work)) as ws:
+        entries = environment_history(ws, environment, path=f"overlays/{environment}/"
+                                      "kustomization.yaml")
+    return [(e.record.action, e.hold.change if e.hold else None,
+             e.hold.hold.reason if e.hold and e.hold.hold else None) for e in entries]
+
+
+def test_hand_written_holds_and_their_removal_are_manual_hold_entries(work: Path) -> None:
+    record_commit(work, staging("v1"))
+    holds = work / ".promoter" / "holds"
+    holds.mkdir(parents=True)
+    (holds / "staging.yaml").write_text('reason: "by hand"\n')
+    (holds / "production.yaml").write_text('reason: "not staging"\n')
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "hold both")
+    (holds / "staging.yaml").write_text("- not a hold\n")  # changed, still there: no entry
+    git(work, "commit", "-q", "-am", "break it")
+    git(work, "rm", "-q", ".promoter/holds/staging.yaml")
+    git(work, "commit", "-q", "-m", "lift it")
+    assert hold_entries(work, "staging") == [
+        ("manual", "release", None),  # the removed file could not be read
+        ("manual", "hold", "by hand"),
+        ("set-image", None, None),
+    ]
+    assert hold_entries(work, "production") == [("manual", "hold", "not staging")]
