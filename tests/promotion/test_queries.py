@@ -37,7 +37,8 @@ def test_status_shape(two: GitOps) -> None:
     assert [e.name for e in staging.images] == ["web", "worker"]
     assert production.images == (ImageEntry("web", f"{REGISTRY}/web", PRODUCTION_TAG),)
     doc = production.to_json()
-    assert set(doc) == {"name", "path", "source", "in_sync", "error", "images"}
+    assert set(doc) == {"name", "path", "source", "in_sync", "error", "images", "hold", "freeze"}
+    assert (doc["hold"], doc["freeze"]) == (None, None)
     assert doc["images"] == [{"name": "web", "newName": f"{REGISTRY}/web",
                               "tag": PRODUCTION_TAG, "digest": None}]
 
