@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from promoter.containment import confined
 from promoter.errors import ConfigError, ContentError, UsageError
+from promoter.gates import Gates, parse_gates
 from promoter.kustomize.files import KUSTOMIZATION_NAMES
 from promoter.kustomize.imageref import TAG_MAX
 from promoter.patterns import RE2_SYNTAX, LinearPattern, PatternError, compile_linear
@@ -36,6 +37,7 @@ class Environment:
     name: str
     path: str  # repository-relative, posix
     source: str | None = None
+    gates: Gates | None = None  # what the source must show before a promotion
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
     for index, item in enumerate(items):
         if not isinstance(item, CommentedMap):
             raise r.fail(items, index, "each environment must be a mapping with name and path")
-        r.only_keys(item, {"name", "path", "from"}, "an environment")
+        r.only_keys(item, {"name", "path", "from", "gates"}, "an environment")
         name = r.string(item, "name", required=True)
         assert name is not None
         if not _ENV_NAME.match(name) or ".." in name or name.endswith((".", ".lock")):
@@ -242,7 +244,9 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
         if shared is not None:
             raise r.fail(item, "path", f"{name!r} and {shared!r} share the overlay {posix}: "
                          "a change to one would bypass the other's policy")
-        envs.append(Environment(name, posix, r.string(item, "from")))
+        source = r.string(item, "from")
+        envs.append(Environment(name, posix, source,
+                                parse_gates(r, item, has_source=source is not None)))
     _check_sources(r, items, envs)
     return tuple(envs)
 
