@@ -49,6 +49,8 @@ class HistoryEntry:
             ],
             "source": self.record.source,
             "build_url": self.record.build_url,
+            "gates": [gate.to_json() for gate in self.record.gates],
+            "soak": self.record.soak,
         }
 
 

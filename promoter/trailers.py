@@ -32,6 +32,8 @@ SOURCE = f"{TRAILER_PREFIX}Source"
 BUILD_URL = f"{TRAILER_PREFIX}Build-URL"
 WORKFLOW_ID = f"{TRAILER_PREFIX}Workflow-ID"
 TRIGGERED_BY = f"{TRAILER_PREFIX}Triggered-By"
+GATE = f"{TRAILER_PREFIX}Gate"
+SOAK = f"{TRAILER_PREFIX}Soak"
 
 MANUAL = "manual"  # the action of a change without a promoter record
 SKIP_CI = "[skip ci]"
@@ -81,6 +83,31 @@ class ImageTrailer(ImageRef):
         return f"{self.name} {self.version()}".rstrip()
 
 
+@dataclass(frozen=True)
+class GateTrailer:
+    """One gate that let a promotion through, as written in a Promoter-Gate trailer:
+    CONTEXT=STATE@COMMIT (the context may itself hold `=` or `@`)."""
+
+    context: str
+    state: str  # "success"
+    commit: str
+
+    def format(self) -> str:
+        return f"{self.context}={self.state}@{self.commit}"
+
+    @classmethod
+    def parse(cls, value: str) -> GateTrailer | None:
+        """The gate in a trailer value, or None when the value is malformed."""
+        rest, at, commit = value.strip().rpartition("@")
+        context, equals, state = rest.rpartition("=")
+        if not (at and equals and context.strip() and state and commit) or " " in commit + state:
+            return None
+        return cls(context.strip(), state, commit)
+
+    def to_json(self) -> dict[str, str]:
+        return {"context": self.context, "state": self.state, "commit": self.commit}
+
+
 def _short_digest(digest: str) -> str:
     algorithm, colon, hex_part = digest.partition(":")
     if not colon:
@@ -97,6 +124,8 @@ class Record:
     build_url: str | None = None
     workflow_id: str | None = None
     triggered_by: str | None = None
+    gates: tuple[GateTrailer, ...] = ()  # what let a promotion through (Promoter-Gate)
+    soak: str | None = None  # how long the source had been healthy, e.g. "47m" (Promoter-Soak)
 
 
 def split_source(source: str | None) -> tuple[str | None, str | None]:
@@ -136,8 +165,10 @@ def trailers(record: Record) -> list[tuple[str, str]]:
     """The (key, value) trailer pairs of record, in their written order."""
     pairs = [(ACTION, record.action), (ENVIRONMENT, record.environment)]
     pairs += [(IMAGE, image.format()) for image in record.images]
+    pairs += [(SOURCE, record.source)] if record.source else []
+    pairs += [(GATE, gate.format()) for gate in record.gates]
     optional = [
-        (SOURCE, record.source),
+        (SOAK, record.soak),
         (BUILD_URL, redact(record.build_url) if record.build_url else None),
         (WORKFLOW_ID, record.workflow_id),
         (TRIGGERED_BY, record.triggered_by),
@@ -215,11 +246,16 @@ def parse_record(message: str) -> Record | None:
 def _record(pairs: list[tuple[str, str]]) -> Record | None:
     first: dict[str, str] = {}
     images: list[ImageTrailer] = []
+    gates: list[GateTrailer] = []
     for key, value in pairs:
         if key == IMAGE.lower():
             image = ImageTrailer.parse(value)
             if image is not None:
                 images.append(image)
+        elif key == GATE.lower():
+            gate = GateTrailer.parse(value)
+            if gate is not None:
+                gates.append(gate)
         elif value:
             first.setdefault(key, value)
     action, environment = first.get(ACTION.lower()), first.get(ENVIRONMENT.lower())
@@ -233,4 +269,6 @@ def _record(pairs: list[tuple[str, str]]) -> Record | None:
         build_url=first.get(BUILD_URL.lower()),
         workflow_id=first.get(WORKFLOW_ID.lower()),
         triggered_by=first.get(TRIGGERED_BY.lower()),
+        gates=tuple(gates),
+        soak=first.get(SOAK.lower()),
     )
