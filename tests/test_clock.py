@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ def test_promoter_now_fixes_it_with_its_offset() -> None:
     found = now({NOW_VARIABLE: "2024-05-01T21:30:00+09:00"})
     assert found == datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     assert found.utcoffset() == timedelta(hours=9)
-    assert now({NOW_VARIABLE: "2024-05-01T12:30:00Z"}).tzinfo == timezone.utc
+    assert now({NOW_VARIABLE: "2024-05-01T12:30:00Z"}).tzinfo == UTC
 
 
 @pytest.mark.parametrize("value", ["2024-05-01T12:30:00", "yesterday", "2024-13-01T00:00:00Z",
