@@ -1,10 +1,12 @@
-"""Pull-request forges: which provider serves a repository (provider_for), the provider-neutral
-Protocol and types (base.py), the pull-request body (body.py), and GitHub (github/)."""
+"""Pull-request forges: which provider serves a repository (provider_for, statuses_for), the
+provider-neutral Protocols and types (base.py), the pull-request body (body.py), and GitHub
+(github/)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -12,6 +14,8 @@ import httpx
 from promoter.config import Config
 from promoter.errors import UsageError
 from promoter.forge.base import (
+    CommitCheck,
+    CommitStatuses,
     Draft,
     PullRequest,
     PullRequestExists,
@@ -35,6 +39,10 @@ from promoter.sanitize import foreign, redact
 API_URL_VARIABLE = "PROMOTER_GITHUB_API_URL"
 
 __all__ = [
+    "COMMIT_STATUSES",
+    "PULL_REQUESTS",
+    "CommitCheck",
+    "CommitStatuses",
     "Draft",
     "GitHubProvider",
     "PullRequest",
@@ -45,37 +53,57 @@ __all__ = [
     "Review",
     "pr_body",
     "provider_for",
+    "statuses_for",
 ]
 
 
-def provider_for(remote_url: str, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:
+@dataclass(frozen=True)
+class Purpose:
+    """What the provider is for, in the words of its usage errors."""
+
+    doing: str  # "open the pull request in"
+    permissions: str  # the fine-grained permissions the token needs
+
+
+PULL_REQUESTS = Purpose("open the pull request in", "Pull requests: write and Contents: write")
+COMMIT_STATUSES = Purpose("read the commit statuses of",
+                          "Commit statuses: read and Checks: read")
+
+
+def provider_for(remote_url: str, cfg: Config, environ: Mapping[str, str], *,
+                 purpose: Purpose = PULL_REQUESTS) -> GitHubProvider:
     """The provider of the repository at `remote_url` ("" when it has none): GitHub.
 
     The token from PROMOTER_GITHUB_TOKEN, else GITHUB_TOKEN; OWNER/REPO from the remote URL,
     else PROMOTER_GITHUB_REPOSITORY, else pr.repository in promoter.yaml; the API from
     PROMOTER_GITHUB_API_URL, else api.github.com for a github.com (or a local) remote.
-    UsageError says which of these is missing.
+    UsageError says which of these is missing (and what for: `purpose`).
     """
-    owner, repo = _repository(remote_url, cfg, environ)
+    owner, repo = _repository(remote_url, cfg, environ, purpose)
     api = _api_url(remote_url, environ)
     token = token_from_env(environ)
     if token is None:
         raise UsageError(
             "no GitHub token: set PROMOTER_GITHUB_TOKEN or GITHUB_TOKEN",
-            hint="a token with the repo scope, or fine-grained Pull requests: write and "
-            "Contents: write",
+            hint=f"a token with the repo scope, or fine-grained {purpose.permissions}",
         )
     return GitHubProvider(owner, repo, token, api_url=api)
 
 
-def _repository(url: str, cfg: Config, environ: Mapping[str, str]) -> tuple[str, str]:
+def statuses_for(remote_url: str, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:
+    """provider_for, to read commit statuses and check runs (promotion gates)."""
+    return provider_for(remote_url, cfg, environ, purpose=COMMIT_STATUSES)
+
+
+def _repository(url: str, cfg: Config, environ: Mapping[str, str],
+                purpose: Purpose) -> tuple[str, str]:
     found = repository_from_remote_url(url)
     if found is not None:
         return found
     named = environ.get("PROMOTER_GITHUB_REPOSITORY") or cfg.pr.repository
     if not named or not re.fullmatch(r"[\w.-]+/[\w.-]+", named):
         raise UsageError(
-            "cannot tell which GitHub repository to open the pull request in",
+            f"cannot tell which GitHub repository to {purpose.doing}",
             hint="use a GitHub remote URL, or set PROMOTER_GITHUB_REPOSITORY=OWNER/REPO or "
             "pr.repository in promoter.yaml",
         )

@@ -24,6 +24,8 @@ from promoter.retry import Attempt, RetryPolicy
 from promoter.sanitize import foreign, one_line, redact
 
 API_VERSION = "2022-11-28"
+#: What a token needs for promotion pull requests (the 403 hint); statuses.py names its own.
+PULL_REQUEST_PERMISSIONS = '"Pull requests: write" and "Contents: write"'
 
 _LOG = logging.getLogger(__name__)
 _MAX_PAGES = 50
@@ -90,11 +92,13 @@ class GitHubAPI:
     # ------------------------------------------------------------------ requests
 
     def call(self, method: str, path: str, *, action: str, number: int | None = None,
-             params: Mapping[str, str | int] | None = None, json: object = None) -> httpx.Response:
+             params: Mapping[str, str | int] | None = None, json: object = None,
+             needs: str = PULL_REQUEST_PERMISSIONS) -> httpx.Response:
         """A successful answer, or ForgeError. `action` says what for ("merge pull request
-        #3"); `number` names the pull request a 404 is about."""
+        #3"); `number` names the pull request a 404 is about; `needs` the fine-grained
+        permissions a 403 asks for."""
         reply = self.send(method, path, params=params, json=json, action=action)
-        self.raise_for_status(reply.response, action=action, number=number)
+        self.raise_for_status(reply.response, action=action, number=number, needs=needs)
         return reply.response
 
     def send(self, method: str, url: str, *, action: str,
@@ -145,17 +149,17 @@ class GitHubAPI:
         return _SECONDARY_RATE_LIMIT_WAIT
 
     def paginate(self, path: str, *, params: Mapping[str, str | int], action: str,
-                 number: int | None = None) -> list[Any]:
-        """Every item of a listing, page after page (100 per page, at most 50 pages)."""
+                 number: int | None = None, key: str | None = None,
+                 needs: str = PULL_REQUEST_PERMISSIONS) -> list[Any]:
+        """Every item of a listing, page after page (100 per page, at most 50 pages). Each
+        page is a list, or with `key`, an object holding the page's list under that key."""
         items: list[Any] = []
         url: str = path
         query: Mapping[str, str | int] | None = {**params, "per_page": 100}
         for _ in range(_MAX_PAGES):
-            response = self.call("GET", url, params=query, action=action, number=number)
-            page = self.json(response, action) if response.content else None
-            if not isinstance(page, list):
-                raise self.unexpected(action, "a page that is not a list")
-            items.extend(page)
+            response = self.call("GET", url, params=query, action=action, number=number,
+                                 needs=needs)
+            items.extend(self._page(response, action, key))
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return items
@@ -164,6 +168,17 @@ class GitHubAPI:
             self.mask(f"too many pages while trying to {action} in {self.repository} "
                       f"(more than {_MAX_PAGES * 100} items)")
         )
+
+    def _page(self, response: httpx.Response, action: str, key: str | None) -> list[Any]:
+        page = self.json(response, action) if response.content else None
+        if key is not None:
+            if not isinstance(page, dict):
+                raise self.unexpected(action, "a page that is not a JSON object")
+            page = page.get(key)
+        if not isinstance(page, list):
+            raise self.unexpected(action, "a page that is not a list" if key is None
+                                  else f"a page without a list of {key}")
+        return page
 
     def _same_origin(self, url: str, action: str) -> str:
         """Follow a Link only to the API's own origin: the token must not go anywhere else."""
@@ -209,18 +224,20 @@ class GitHubAPI:
         )
 
     def raise_for_status(self, response: httpx.Response, *, action: str,
-                         number: int | None = None) -> None:
+                         number: int | None = None,
+                         needs: str = PULL_REQUEST_PERMISSIONS) -> None:
         if response.is_success:
             return
-        raise self.error(response, action=action, number=number)
+        raise self.error(response, action=action, number=number, needs=needs)
 
-    def error(self, response: httpx.Response, *, action: str, number: int | None) -> ForgeError:
+    def error(self, response: httpx.Response, *, action: str, number: int | None,
+              needs: str = PULL_REQUEST_PERMISSIONS) -> ForgeError:
         """The ForgeError for a failed answer: what GitHub said, and what to do about it."""
-        error = self._describe(response, action=action, number=number)
+        error = self._describe(response, action=action, number=number, needs=needs)
         return ForgeError(self.mask(error.message), hint=error.hint)
 
-    def _describe(self, response: httpx.Response, *, action: str,
-                  number: int | None) -> ForgeError:
+    def _describe(self, response: httpx.Response, *, action: str, number: int | None,
+                  needs: str) -> ForgeError:
         status = response.status_code
         message = github_message(response)
         where = f"{action} in {self.repository}"
@@ -238,8 +255,8 @@ class GitHubAPI:
         if status == 403:
             return ForgeError(
                 f"GitHub refused to {where} (403 {message}){_scopes(response)}",
-                hint='the token needs the classic `repo` scope, or fine-grained permissions '
-                f'"Pull requests: write" and "Contents: write" on {self.repository}',
+                hint="the token needs the classic `repo` scope, or fine-grained permissions "
+                f"{needs} on {self.repository}",
             )
         if status == 404:
             return self._not_found(action, number)
