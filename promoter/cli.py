@@ -14,18 +14,23 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from promoter import __version__, promotion, pullrequest
+from promoter import __version__, clock, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
 from promoter.cli_errors import Group, fail
 from promoter.cli_options import (
     Command,
+    Interval,
     OutputOptions,
     Pr,
+    Timeout,
+    Wait,
     commit_options,
     dry_run_option,
     options,
@@ -37,6 +42,8 @@ from promoter.display import Display
 from promoter.errors import ExitCode, PromoterError
 from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, RepoOptions
+from promoter.promotion.gating import GateContext
+from promoter.promotion.options import Waiting
 from promoter.sanitize import redact
 
 ROOT_HELP = (
@@ -169,10 +176,22 @@ def promote(
         "--from", envvar="PROMOTER_FROM", metavar="ENV",
         help="Source environment (must be the configured one).")] = None,
     pr: Pr = False,
+    wait: Wait = False,
+    timeout: Timeout = 3600.0,
+    interval: Interval = 15.0,
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
 ) -> None:
-    """Copy image tags and digests from TARGET's source environment into TARGET."""
-    planner = promotion.promote_planner(target, tag, image or (), from_env)
+    """Copy image tags and digests from TARGET's source environment into TARGET.
+
+    When TARGET has gates (promoter.yaml), the source must have run those versions healthy
+    first: exit 3 until then, or with --wait, once they pass (exit 3 if they fail or --timeout
+    passes first).
+    """
+    notify = Display().note
+    commit = replace(commit, waiting=Waiting(wait=wait, timeout=timeout, interval=interval,
+                                             notify=notify))
+    gates = GateContext(commit.environ, commit.now)
+    planner = promotion.promote_planner(target, tag, image or (), from_env, gates)
     _change(output, repo, commit, "promote", planner, pr)
 
 
@@ -269,14 +288,9 @@ def pr_status(
     number: Annotated[int | None, typer.Option(
         "--number", envvar="PROMOTER_PR_NUMBER", metavar="N", min=1,
         help="This pull request (e.g. from promote --pr --json) instead of the open one.")] = None,
-    wait: Annotated[bool, typer.Option(
-        "--wait", envvar="PROMOTER_WAIT", help="Poll until merged, closed or --timeout.")] = False,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", envvar="PROMOTER_TIMEOUT", metavar="SECONDS", min=0,
-        help="Seconds --wait polls at most.")] = 3600.0,
-    interval: Annotated[float, typer.Option(
-        "--interval", envvar="PROMOTER_INTERVAL", metavar="SECONDS", min=0.01,
-        help="Seconds between polls.")] = 15.0,
+    wait: Wait = False,
+    timeout: Timeout = 3600.0,
+    interval: Interval = 15.0,
     merge: Annotated[bool, typer.Option(
         "--merge", envvar="PROMOTER_MERGE",
         help="Merge the PR once approved and mergeable (guarded by its head sha).")] = False,
@@ -288,10 +302,12 @@ def pr_status(
     """State of ENV's promotion pull request: exit 0 merged, 3 closed or changes requested, 8 open.
 
     Open means waiting for approval or merge (or --wait timed out). With --merge --dry-run it
-    says whether it would merge, and merges nothing.
+    says whether it would merge, and merges nothing. --merge also waits for (--wait) or is
+    refused by (exit 3) ENV's gates, as promote is.
     """
     wait_options = pullrequest.WaitOptions(wait=wait, timeout=timeout, interval=interval,
-                                           merge=merge, method=method, dry_run=dry_run)
+                                           merge=merge, method=method, dry_run=dry_run,
+                                           now=partial(clock.now, dict(os.environ)))
     _run(output, lambda: pullrequest.pr_status(repo, environment, number=number,
                                                options=wait_options, environ=os.environ),
          Display.pr_status, code=lambda report: int(report.exit_code))

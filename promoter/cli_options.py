@@ -10,15 +10,20 @@ under those names (`repo: RepoOptions`, `output: OutputOptions`).
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, get_type_hints
 
 import typer
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
+from promoter import clock
+from promoter.durations import FORMS, parse_duration
 from promoter.promotion import CommitOptions, RepoOptions
 
 REPOSITORY_PANEL = "Repository"
@@ -62,6 +67,35 @@ Pr = Annotated[bool, typer.Option(
     help="Open (or update) the environment's promotion pull request instead of pushing.")]
 
 
+def seconds_or_duration(value: str | float) -> float:
+    """--timeout: seconds (`3600`) or a duration (`15m`, `1h30m`); not negative."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = parse_duration(text).total_seconds()
+        except ValueError as exc:
+            raise typer.BadParameter(f"{exc} (or seconds)") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise typer.BadParameter(f"{text!r} is not a number of seconds or a duration ({FORMS})")
+    return seconds
+
+
+Wait = Annotated[bool, typer.Option(
+    "--wait", envvar="PROMOTER_WAIT",
+    help="Poll until decided, at most --timeout: pr-status until merged or closed, promote "
+    "until the target's gates pass or fail.")]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", envvar="PROMOTER_TIMEOUT", metavar="DURATION", parser=seconds_or_duration,
+    show_default="1h", help="How long --wait polls at most: seconds (3600) or a duration (15m).")]
+Interval = Annotated[float, typer.Option(
+    "--interval", envvar="PROMOTER_INTERVAL", metavar="SECONDS", min=0.01,
+    help="Seconds between polls.")]
+
+
 @dataclass(frozen=True)
 class OutputOptions:
     """How results and errors are printed."""
@@ -88,8 +122,10 @@ def write_repository(repository: Repo = ".", branch: Branch = None, config: Conf
 def commit_options(dry_run: DryRun = False, message: Message = None, skip_ci: SkipCi = False,
                    max_attempts: MaxAttempts = 10) -> CommitOptions:
     """How a change is recorded."""
+    environ = dict(os.environ)
+    now: Callable[[], datetime] = partial(clock.now, environ)
     return CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
-                         max_attempts=max_attempts, environ=dict(os.environ))
+                         max_attempts=max_attempts, environ=environ, now=now)
 
 
 def dry_run_option(dry_run: DryRun = False) -> bool:

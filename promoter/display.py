@@ -111,6 +111,10 @@ class Display:
     def error(self, text: str) -> None:
         self.err.print(f"[bold red]promoter: error:[/] {escape(text)}")
 
+    def note(self, text: str) -> None:
+        """Progress on stderr (promote --wait), so a CI log hears from promoter."""
+        self.err.print(f"[dim]promoter:[/] {escape(text)}")
+
     # ------------------------------------------------------------------------- changes
 
     def change(self, result: ChangeResult) -> None:
@@ -120,6 +124,7 @@ class Display:
                            f"{escape(images_text(result))}: nothing to do, no commit")
             return
         self.deltas(result)
+        self.gates(result.gate)
         verb = SUBJECT_VERB.get(result.action, result.action)
         if result.dry_run:
             self.out.print(f"[yellow]dry run[/]: {verb}({escape(result.environment)}) would "
@@ -146,6 +151,16 @@ class Display:
                 new = escape(ref(delta.new_tag, delta.new_digest))
                 self.out.print(f"  {escape(delta.name)}  [{old_style}]{old}[/] → "
                                f"[{new_style}]{new}[/]")
+
+    def gates(self, gate: dict[str, Any] | None) -> None:
+        """What let a promotion through: `gates: argocd/web-staging success on 3f2a9c1e0b7d;
+        soak 47m`."""
+        if not gate:
+            return
+        parts = [f"{g['context']} {g['state']} on {g['commit'][:SHORT]}" for g in gate["gates"]]
+        if gate.get("soak"):
+            parts.append(f"soak {gate['soak']}")
+        self.out.print(f"  gates: {escape('; '.join(parts))}")
 
     def proposed(self, result: ChangeResult, verb: str) -> None:
         pr = result.pull_request or {}
@@ -228,6 +243,8 @@ class Display:
         if report.status.changes_requested:
             names = ", ".join(report.status.changes_requested)
             self.out.print(f"  changes requested by: {escape(names)}")
+        if report.gate is not None:
+            self.gates(report.gate.to_json())
 
     # ------------------------------------------------------------------------- demo
 

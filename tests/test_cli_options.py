@@ -35,7 +35,8 @@ CHANGE_VARS = (*REPO_VARS, *COMMIT_VARS, *OUTPUT_VARS)
 READ_VARS = (*REPO_VARS, *OUTPUT_VARS)
 HELP_VARS: dict[str, tuple[str, ...]] = {
     "set-image": (*CHANGE_VARS, "PROMOTER_NEW_NAME"),
-    "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR"),
+    "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR",
+                "PROMOTER_WAIT", "PROMOTER_TIMEOUT", "PROMOTER_INTERVAL"),
     "rollback": (*CHANGE_VARS, "PROMOTER_TO", "PROMOTER_PR"),
     "status": READ_VARS,
     "diff": READ_VARS,
@@ -150,7 +151,8 @@ def test_flags_show_no_value_and_value_options_show_a_metavar() -> None:
     text = help_text("pr-status", env=WIDE)
     assert re.search(r"--wait\s+Poll", text)
     assert re.search(r"--number\s+N \[x>=1\]", text)
-    assert re.search(r"--timeout\s+SECONDS", text)
+    assert re.search(r"--timeout\s+DURATION", text)
+    assert re.search(r"--interval\s+SECONDS", text)
     assert re.search(r"--repo\s+PATH\|URL", text)
     assert re.search(r"--config\s+FILE", text)
     assert re.search(r"--message\s+-m\s+TEXT", help_text("set-image", env=WIDE))

@@ -24,6 +24,7 @@ from promoter.kustomize.verify import set_images_verified
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
+from promoter.promotion.waiting import ready_plan
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 
 _ASK_TIMEOUT = 30.0  # seconds to ask the remote, after an interrupt, whether a push arrived
@@ -108,7 +109,7 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
     for attempt in opts.retry_policy().tries():
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
-        plan = planner(ws, load_config(ws.root, config))
+        plan = ready_plan(ws, planner, lambda: load_config(ws.root, config), opts)
         result = _attempt(ws, plan, action, opts, attempt.number, progress)
         if result is not None:
             return result
@@ -205,7 +206,8 @@ def _result(plan: Plan, action: str, edit: FileEdit, before: Sequence[ImageEntry
     changed = deltas(plan.changes, before, read_images(edit.after, source=rel))
     return ChangeResult(env.name, action, edit.changed, None, False, changed,
                         edit.diff() if edit.changed else "", rel, plan.source,
-                        attempts=attempt, dry_run=dry_run)
+                        attempts=attempt, dry_run=dry_run,
+                        gate=plan.gate.to_json() if plan.gate is not None else None)
 
 
 def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
@@ -219,6 +221,8 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         build_url=meta.get("build_url"),
         workflow_id=meta.get("workflow_id"),
         triggered_by=meta.get("triggered_by"),
+        gates=plan.gate.gates if plan.gate is not None else (),
+        soak=plan.gate.soak_text if plan.gate is not None else None,
     )
     return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
 

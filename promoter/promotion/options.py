@@ -1,4 +1,5 @@
-"""What a change is given: where the repository is, and how the change is recorded."""
+"""What a change is given: where the repository is, how the change is recorded, and how long it
+may wait for the promotion gates."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from promoter.clock import utc_now
 from promoter.retry import RetryPolicy
 
 
@@ -20,6 +23,22 @@ class RepoOptions:
     push: bool = True
 
 
+def _quiet(_line: str) -> None:
+    """Say nothing (the default notify)."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """promote --wait: poll the gates until they pass, fail, or `timeout` seconds have passed
+    (measured by `monotonic`); `notify` hears one line per pause, so a CI log shows progress."""
+
+    wait: bool = False
+    timeout: float = 3600.0
+    interval: float = 15.0
+    monotonic: Callable[[], float] = time.monotonic
+    notify: Callable[[str], None] = _quiet
+
+
 @dataclass(frozen=True)
 class CommitOptions:
     """How a change is recorded."""
@@ -30,6 +49,8 @@ class CommitOptions:
     max_attempts: int = 10
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], datetime] = utc_now  # what time it is (soak); PROMOTER_NOW in the CLI
+    waiting: Waiting = field(default_factory=Waiting)
 
     def retry_policy(self) -> RetryPolicy:
         """The pauses between attempts when the branch moves under us."""

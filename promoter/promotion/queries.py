@@ -54,10 +54,11 @@ def status(repo: RepoOptions) -> list[EnvironmentStatus]:
 
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
-    """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change."""
+    """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change; the
+    gates are promote's to check (diff promotes nothing)."""
     return change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
                    CommitOptions(dry_run=True), "promote",
-                   promote_planner(target, None, (), source), depth=None)
+                   promote_planner(target, None, (), source, gates=None), depth=None)
 
 
 def history(repo: RepoOptions, environment: str, *, limit: int | None = None

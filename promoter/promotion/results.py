@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from promoter.config import Config, Environment
 from promoter.gitrepo import Workspace
 from promoter.kustomize.entries import ImageChange, ImageDelta
+
+if TYPE_CHECKING:
+    from promoter.promotion.gating import GatePass
 
 
 def shallow(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -32,6 +35,7 @@ class ChangeResult:
     attempts: int = 1
     dry_run: bool = False
     pull_request: dict[str, Any] | None = None
+    gate: dict[str, Any] | None = None  # what let a promotion through (GatePass.to_json())
     notes: tuple[str, ...] = ()  # said after the change was made (a local copy left behind)
 
     @property
@@ -53,6 +57,7 @@ class Plan:
     environment: Environment
     changes: tuple[ImageChange, ...]
     source: str | None = None  # "ENV@COMMIT" for promotions
+    gate: GatePass | None = None  # the target's gates let it through
 
 
 Planner = Callable[[Workspace, Config], Plan]

@@ -40,6 +40,7 @@ from promoter.promotion import (
     interrupted_push,
     preview,
 )
+from promoter.promotion.waiting import ready_plan
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
 from promoter.pullrequest.session import ProviderFactory, clone_target, forge_session
 from promoter.retry import RetryPolicy
@@ -96,8 +97,8 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     url, branch = clone_target(repo)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
+        plan = ready_plan(ws, planner, lambda: load_config(ws.root, repo.config), opts)
         cfg = load_config(ws.root, repo.config)
-        plan = planner(ws, cfg)
         if opts.dry_run:
             return _preview(ws, cfg, plan, action, opts, provider_factory)
         overlay = plan.environment.path
