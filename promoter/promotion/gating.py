@@ -79,12 +79,15 @@ class GateRefused(PolicyError):
 
 
 def check_gates(ws: Workspace, cfg: Config, target: Environment, source: Environment,
-                wanted: Sequence[ImageEntry], context: GateContext) -> GatePass:
-    """TARGET's gates for receiving wanted's versions from SOURCE: GatePass, or GateRefused.
-    A gate with statuses and no way to reach GitHub is a UsageError, before anything else."""
+                wanted: Sequence[ImageEntry], context: GateContext) -> GatePass | None:
+    """TARGET's gates for receiving wanted's versions from SOURCE: GatePass, or GateRefused;
+    None when nothing is wanted. A gate with statuses and no way to reach GitHub is a
+    UsageError, before anything else (even with nothing to promote: the next run would fail)."""
     gates = target.gates or Gates()
     environ = os.environ if context.environ is None else context.environ
     with _reader(context.factory, ws, cfg, environ, target, gates) as reader:
+        if not wanted:
+            return None
         stretch = deployment(ws, kustomization_rel(ws, source), wanted, source.name)
         board = read_board(reader, stretch.commits, gates.statuses) if reader else {}
     return judge(gates, stretch, board, now=context.now(), target=target.name)
