@@ -34,7 +34,7 @@ def test_durations_people_write(text: str, expected: timedelta) -> None:
     ("1h 30m", "not a duration"),
     ("-5m", "negative"),
     ("99999d", "longer than"),
-    ("\uff13\uff10m", "not a duration")  # fullwidth digits,
+    ("\uff13\uff10m", "not a duration"),  # fullwidth digits
 ])
 def test_anything_else_is_refused_with_a_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
