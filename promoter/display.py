@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from promoter.display_pipeline import show_pipeline
 from promoter.sanitize import strip_control
 from promoter.trailers import SUBJECT_VERB, split_source
 
@@ -217,15 +218,7 @@ class Display:
                                f"{escape(item.error)}")
 
     def pipeline(self, report: Any) -> None:
-        for line in report.checked:
-            self.out.print(f"  checked: {escape(line)}")
-        for finding in report.findings:
-            self.err.print(f"[red]✘[/] {escape(report.path)}: workflow "
-                           f"{escape(finding.workflow)}, job {escape(finding.job)}: "
-                           f"{escape(finding.message)}")
-        if report.ok:
-            self.out.print(f"[green]✔[/] {escape(report.path)}: no path reaches a guarded "
-                           "environment without approval")
+        show_pipeline(self.out, self.err, report, table)
 
     def pr_status(self, report: PullRequestReport) -> None:
         pr = report.status.pr
