@@ -35,7 +35,7 @@ def show_pipeline(out: Console, err: Console, report: PipelineReport,
 def _guarded_table(report: PipelineReport, table_factory: Callable[[str], Table]) -> Table:
     table = table_factory("Jobs that reach a guarded environment")
     for column in ("workflow", "job", "environment", "how", "approval path", "serial-group"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # names matter whole, even on 80 columns
     for job in report.guarded:
         table.add_row(escape(job.workflow), escape(job.job), escape(", ".join(job.environments)),
                       escape(job.how), escape(job.approval_path),
