@@ -76,7 +76,7 @@ class Guarded:
         return reached
 
     def _unseen(self, workflow: Workflow, node: Node, reached: Mapping[str, str]) -> None:
-        for unseen in node.unseen:
+        for unseen in dict.fromkeys(node.unseen):  # once each, however often a command runs it
             pragma = self.pragmas.get(unseen.line or 0) or self.pragmas.get(unseen.step_line or 0)
             reviewed = None if pragma is None else (
                 f"{self.reader.at(pragma.line)}: {pragma.note or '(no reason given)'}")

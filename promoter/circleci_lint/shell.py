@@ -114,7 +114,7 @@ def _command(scan: Scan, words: list[Word], command: SimpleCommand,
             _merge(scan, scan_script(verdict.script, environments, depth + 1), command.line)
             return
     if isinstance(verdict, Opaque):
-        scan.doubts.append(Doubt(verdict.reason, text, command.line))
+        scan.doubts.append(Doubt(_cap(verdict.reason), text, command.line))
 
 
 def _merge(scan: Scan, inner: Scan, line: int) -> None:
@@ -137,7 +137,11 @@ def _command_words(words: list[Word]) -> list[Word]:
 
 
 def _text(words: list[Word]) -> str:
-    text = " ".join(w.text if w.text and " " not in w.text else repr(w.text) for w in words)
+    return _cap(" ".join(w.text if w.text and " " not in w.text else repr(w.text)
+                         for w in words))
+
+
+def _cap(text: str) -> str:
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
 
 

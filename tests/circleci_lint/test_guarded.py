@@ -186,3 +186,13 @@ def test_the_shipped_orb_examples_pass(example: Path) -> None:
     YAML(typ="rt").dump(usage, out)
     report: PipelineReport = check(out.getvalue())
     assert report.ok, report.findings
+
+
+def test_a_command_used_twice_is_listed_once_per_job() -> None:
+    extra = "commands:\n  ship:\n    steps:\n      - run: ./scripts/deploy.sh production\n"
+    text = config(deploy_job("      - ship\n      - ship\n"), with_approval(), extra)
+    report = check(text)
+    line = text.splitlines().index("      - run: ./scripts/deploy.sh production") + 1
+    assert [(u.job, u.location) for u in report.unverified] == [
+        ("deploy", f".circleci/config.yml:{line}")]
+    assert len(report.findings) == 1
