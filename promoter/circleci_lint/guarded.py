@@ -1,10 +1,10 @@
 """Jobs that reach a guarded environment (one with a source), and the steps in them this lint
 cannot see into: those fail the check unless a `# promoter: reviewed` pragma covers them.
 
-A job reaches a guarded environment when it runs promoter on it, when the environment's name
-appears in one of its unseen commands, in its name, its environment variables or an orb job's
-parameters, or when it runs in a context that a job changing that environment uses (the
-context holds that environment's credentials).
+A job reaches a guarded environment when it runs promoter on it, or, for a job with steps this
+lint cannot see into, when the environment's name appears in one of those commands, in the
+job's name, its environment variables or an orb job's parameters, or when the job runs in a
+context that a job changing that environment uses (the context holds its credentials).
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class Guarded:
     def _reached(self, node: Node, contexts: Mapping[str, set[str]]) -> dict[str, str]:
         """Guarded environment → why this job reaches it."""
         reached = {env: "it runs promoter on it" for env in self._changed(node)}
+        if not node.unseen:  # everything it runs was read: the signs below do not matter
+            return reached
         signs = [(f"its step `{u.text}` names it", u.text) for u in node.unseen] + [
             (f"its name {node.name} names it", node.name)] + [
             ("its environment variables or orb parameters name it", m) for m in node.mentions]

@@ -196,3 +196,10 @@ def test_a_command_used_twice_is_listed_once_per_job() -> None:
     assert [(u.job, u.location) for u in report.unverified] == [
         ("deploy", f".circleci/config.yml:{line}")]
     assert len(report.findings) == 1
+
+
+def test_a_name_alone_reaches_nothing_when_every_step_was_read() -> None:
+    jobs = "  smoke-production:\n    docker: [{image: x}]\n    steps:\n      - run: curl -f x\n"
+    workflow = GUARDED + "      - smoke-production\n      - approve-production: {type: approval}\n"
+    report = check(config(jobs, workflow))
+    assert report.ok and report.guarded == [] and report.unverified == []
