@@ -137,7 +137,8 @@ def test_help_groups_the_options_in_panels(command: str, panels: tuple[str, ...]
 
 @pytest.mark.parametrize(("panel", "flags"), [
     ("Repository", ("--repo", "--branch", "--config", "--push")),
-    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts")),
+    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts", "--commit-via",
+                "--sign")),
     ("Output", ("--json", "--debug")),
 ])
 def test_each_panel_holds_its_group(panel: str, flags: tuple[str, ...]) -> None:
