@@ -24,9 +24,12 @@ class SigningKey:
     key: str
 
     def describe(self) -> str:
-        key = f"key {self.key}" if self.key else "the default key"
-        return f"{self.format} signing {key} (gpg.format={self.format}, user.signingkey=" \
-               f"{self.key or 'unset'})"
+        """"ssh signing key PATH (gpg.format=ssh, user.signingkey)", for messages."""
+        if self.key:
+            return f"{self.format} signing key {self.key} (gpg.format={self.format}, " \
+                   "user.signingkey)"
+        return f"default {self.format} signing key (gpg.format={self.format}; user.signingkey " \
+               "is unset)"
 
 
 def signing_key(ws: Workspace) -> SigningKey:

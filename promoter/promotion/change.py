@@ -75,11 +75,12 @@ def landing(ws: Workspace, repo: RepoOptions, opts: CommitOptions) -> Iterator[L
     needs is checked: the local copy, the signing key (--sign), GitHub's token (api)."""
     if not opts.dry_run:
         check_local_copy(ws)
-    if opts.sign and opts.dry_run:
-        signing_key(ws)  # configured; the dry run signs nothing
-    elif opts.sign:
-        check_signing(ws)
     via_api = commit_via(opts, ws, repo) == "api"
+    if opts.sign and not via_api:  # (api_lander refuses --sign)
+        if opts.dry_run:
+            signing_key(ws)  # configured; the dry run signs nothing
+        else:
+            check_signing(ws)
     with api_lander(ws, repo, opts) if via_api else nullcontext(GitPush()) as lander:
         yield lander
 

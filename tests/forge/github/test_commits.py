@@ -53,7 +53,9 @@ def bare(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def github(make_github: MakeGitHub, bare: Path) -> GitHubStandIn:
-    return make_github(bare)
+    standin = make_github(bare)
+    assert standin.graphql.schema is not None or not SCHEMA_PATH.is_file()  # built up front
+    return standin
 
 
 @pytest.fixture
