@@ -114,7 +114,7 @@ class ApiCommit:
                 "git pull")
         return Interrupted(
             f"interrupted while asking GitHub to make the promotion commit: nothing was "
-            f"committed (branch {branch} does not have it)", pushed=False,
+            f"committed (branch {branch} did not have it when promoter asked)", pushed=False,
             hint="run the command again")
 
 
@@ -149,7 +149,7 @@ def _changes(ws: Workspace, base: str, sha: str) -> list[FileChange]:
 
 def _landed(ws: Workspace, sha: str, base: str) -> str | None:
     """The commit on the remote branch made from `sha` (parent `base`, same tree), if any."""
-    tip = ws.fetch_tip()
+    tip = replace(ws, depth=None).fetch_tip()  # whole from base on: its children keep parents
     tree = check(ws.runner.run("rev-parse", "--verify", f"{sha}^{{tree}}"),
                  f"cannot read the tree of commit {sha[:12]}").text.strip()
     listing = ws.runner.run("rev-list", "--parents", "--ancestry-path", f"{base}..{tip}").text

@@ -5,7 +5,9 @@ schema when ../shared has it) and --sign (the user's ssh key, checked with git v
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import GitOps, git, make_gitops
+from tests.e2e.conftest import PROMOTER, GitOps, git, make_gitops
 from tests.forge.github_standin import TOKEN, GitHubStandIn, serve_git_standin
 from tests.forge.standin_checkers import choose_checker
 from tests.forge.standin_graphql import SCHEMA_PATH
+from tests.waiting import wait_path
 
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 STAGING = "overlays/staging/kustomization.yaml"
@@ -88,6 +91,19 @@ def test_a_branch_moved_before_the_commit_is_planned_again_and_lands(
     assert git(gitops.remote, "log", "-1", "--format=%s", moved).startswith("push to main")
     assert gitops.tag("staging") == SHA
     assert len(github.calls("POST", "/graphql")) == 2
+
+
+def test_a_lost_answer_to_a_commit_github_made_is_recognised_not_committed_twice(
+        gitops: GitOps, github: GitHubStandIn) -> None:
+    before = gitops.head()
+    github.fail_next(502, path_contains="/graphql", after_effect=True)
+
+    out = landed(gitops.run("set-image", "staging", f"web={SHA}", "--commit-via", "api",
+                            "--json", env=github.env()))
+
+    assert out["commit"] == gitops.head() and count(gitops, before) == 1
+    assert out["attempts"] == 1 and out["commit_via"] == "api"
+    assert [c.status for c in github.calls("POST", "/graphql")] == [502, 200]
 
 
 def test_commit_via_in_promoter_yaml_and_a_local_copy_moved_to_githubs_commit(
@@ -202,3 +218,65 @@ def test_a_missing_signing_key_is_a_usage_error(gitops: GitOps) -> None:
     done = gitops.run("set-image", "staging", f"web={SHA}", "--sign")
     assert done.returncode == 2, done.stderr
     assert "does not exist" in done.stderr
+
+
+# --------------------------------------------------------------------------- interrupted
+
+
+def _blocking_ref_hook(gitops: GitOps, tmp_path: Path, state: str, status: int) -> tuple[
+        Path, Path]:
+    """A reference-transaction hook of the bare repository that, when the stand-in moves the
+    branch and the transaction reaches `state`, marks it and waits until the test releases it
+    (a FIFO), then exits `status` (non-zero at "prepared" aborts the move)."""
+    marker, fifo = tmp_path / "moving", tmp_path / "release"
+    os.mkfifo(fifo)
+    hook = gitops.remote / "hooks" / "reference-transaction"
+    hook.write_text(f'#!/bin/sh\ncat >/dev/null\n[ "$1" = {state} ] || exit 0\n'
+                    f"touch {marker}\ncat {fifo} >/dev/null\nexit {status}\n")
+    hook.chmod(0o755)
+    return marker, fifo
+
+
+def _interrupted(gitops: GitOps, github: GitHubStandIn, tmp_path: Path, marker: Path,
+                 fifo: Path) -> dict[str, Any]:
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    argv = [str(PROMOTER), "set-image", "staging", f"web={SHA}", "--commit-via", "api",
+            "--json", "--repo", gitops.url]
+    proc = subprocess.Popen(argv, cwd=gitops.tmp, text=True, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, CI="true", TMPDIR=str(tmpdir), **github.env()),
+                            start_new_session=True)
+    try:
+        outcome = wait_path(marker, 120, unless_pid=proc.pid)
+        assert outcome == "exists", f"the mutation did not arrive ({outcome})"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        with open(fifo, "w", encoding="utf-8"):  # let the stand-in finish its request
+            pass
+    assert TOKEN not in out + err
+    assert proc.returncode == 1, err
+    assert list(tmpdir.iterdir()) == []
+    error: dict[str, Any] = json.loads(out)["error"]
+    return error
+
+
+def test_interrupted_after_github_made_the_commit_says_it_is_deployed(
+        gitops: GitOps, github: GitHubStandIn, tmp_path: Path) -> None:
+    marker, fifo = _blocking_ref_hook(gitops, tmp_path, "committed", 0)
+    error = _interrupted(gitops, github, tmp_path, marker, fifo)
+    assert error["pushed"] is True, error
+    assert error["commit"] == gitops.head()
+    assert "GitHub had already made commit" in str(error["message"])
+    assert gitops.tag("staging") == SHA
+
+
+def test_interrupted_before_github_made_the_commit_says_nothing_was_committed(
+        gitops: GitOps, github: GitHubStandIn, tmp_path: Path) -> None:
+    before = gitops.head()
+    marker, fifo = _blocking_ref_hook(gitops, tmp_path, "prepared", 1)
+    error = _interrupted(gitops, github, tmp_path, marker, fifo)
+    assert error["pushed"] is False
+    assert "nothing was committed" in str(error["message"])
+    assert gitops.head() == before
