@@ -18,6 +18,7 @@ import pytest
 from tests.e2e.conftest import PROMOTER, GitOps, git, make_gitops
 from tests.forge.github_standin import TOKEN, GitHubStandIn, serve_git_standin
 from tests.forge.standin_checkers import choose_checker
+from tests.forge.standin_commits import commit_state
 from tests.forge.standin_graphql import SCHEMA_PATH
 from tests.waiting import wait_path
 
@@ -58,7 +59,7 @@ def test_set_image_via_api_lands_one_commit_with_the_byte_exact_change_and_trail
     assert out["verification"]["signed_by_github"] is True
     assert count(gitops, before) == 1 and git(gitops.remote, "rev-parse", "main^").strip() == before
     assert git(gitops.remote, "log", "-1", "--format=%cn").strip() == "GitHub"
-    assert head in github.graphql.signed_by_github
+    assert head in commit_state(github).signed_by_github
     message = gitops.message()
     assert message.startswith(f"deploy(staging): web {SHA}\n")
     for trailer in ("Promoter-Action: set-image", "Promoter-Environment: staging",
@@ -80,7 +81,7 @@ def test_set_image_via_api_lands_one_commit_with_the_byte_exact_change_and_trail
 def test_a_branch_moved_before_the_commit_is_planned_again_and_lands(
         gitops: GitOps, github: GitHubStandIn) -> None:
     before = gitops.head()
-    github.graphql.move_before_commit.append("main")
+    commit_state(github).move_before_commit.append("main")
 
     out = landed(gitops.run("set-image", "staging", f"web={SHA}", "--json", env={
         **github.env(), "PROMOTER_COMMIT_VIA": "api"}))

@@ -47,6 +47,7 @@ import httpx
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from . import standin_commits  # noqa: F401  (registers createCommitOnBranch)
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
 from .standin_graphql import GraphQLEndpoint, graphql_path
 from .standin_statuses import CheckRun, StatusBoard, iso

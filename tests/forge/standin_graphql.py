@@ -1,9 +1,10 @@
 """The GitHub stand-in's GraphQL endpoint (POST /graphql; /api/graphql beside GitHub Enterprise
 Server's /api/v3), for tests.
 
-Mutations register by name (`@mutation("createCommitOnBranch")`): a resolver gets the stand-in,
-the field's arguments (variables substituted) and the user, and returns the payload object, or
-raises GraphQLFailure for an error GitHub would answer with (type and message, HTTP 200).
+Mutations register by name (`@resolver("createCommitOnBranch")`, from their own modules, e.g.
+standin_commits.py): a resolver gets the stand-in, the field's arguments (variables substituted)
+and the user, and returns the payload object, or raises GraphQLFailure for an error GitHub would
+answer with (message and type, HTTP 200).
 
 With ../shared/github-graphql/schema.graphql (graphql-core), every document is validated
 against GitHub's schema, its variables are coerced as GitHub coerces them, and the answer is
@@ -11,22 +12,13 @@ produced by executing the document against the schema over the resolvers' payloa
 the schema's shape and only the selected fields; anything off the schema is a stand-in problem
 that fails the test. Without ../shared the document is only parsed and the payloads answered as
 they are.
-
-createCommitOnBranch writes a real commit into the stand-in's bare repository (its tree built
-with git plumbing from the base64 contents, GitHub as committer), moves the branch only if it is
-still at expectedHeadOid, and reports the signature GitHub reports for the commits it signs.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import os
-import subprocess
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,30 +39,31 @@ from graphql.execution.values import get_variable_values
 from tests.conftest import SHARED
 
 if TYPE_CHECKING:
-    from .github_standin import BareRepo, GitHubStandIn
+    from .github_standin import GitHubStandIn
 
 SCHEMA_PATH = SHARED / "github-graphql" / "schema.graphql"
 
 Payload = dict[str, Any]
+#: (stand-in, the field's arguments, the caller's login) -> the field's value
 Resolver = Callable[["GitHubStandIn", dict[str, Any], str], Payload]
-MUTATIONS: dict[str, Resolver] = {}
+RESOLVERS: dict[str, Resolver] = {}
 
 
-def mutation(name: str) -> Callable[[Resolver], Resolver]:
-    """Register a mutation's resolver under its GraphQL field name."""
-    def register(resolver: Resolver) -> Resolver:
-        MUTATIONS[name] = resolver
-        return resolver
+def resolver(name: str) -> Callable[[Resolver], Resolver]:
+    """Register the resolver of the top-level Mutation field `name`."""
+    def register(function: Resolver) -> Resolver:
+        RESOLVERS[name] = function
+        return function
     return register
 
 
 class GraphQLFailure(Exception):
-    """An error GitHub answers in `errors` (with HTTP 200), e.g. STALE_DATA, NOT_FOUND."""
+    """An error GitHub reports in `errors` (with HTTP 200), e.g. type STALE_DATA, NOT_FOUND."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, message: str, type: str = "UNPROCESSABLE") -> None:
         super().__init__(message)
-        self.kind = kind
         self.message = message
+        self.type = type
 
 
 @functools.cache
@@ -97,8 +90,6 @@ class GraphQLEndpoint:
 
     standin: GitHubStandIn
     checked: bool = True  # validate against GitHub's schema when ../shared has it
-    move_before_commit: list[str] = field(default_factory=list)  # branches moved first, once
-    signed_by_github: set[str] = field(default_factory=set)  # commits GitHub "signed"
 
     @property
     def schema(self) -> GraphQLSchema | None:
@@ -149,17 +140,17 @@ class GraphQLEndpoint:
             key = selection.alias.value if selection.alias else name
             arguments = {a.name.value: value_from_ast_untyped(a.value, variables)
                          for a in selection.arguments or ()}
-            resolver = MUTATIONS.get(name)
-            if resolver is None:
+            function = RESOLVERS.get(name)
+            if function is None:
                 self.standin.problems.append(f"mutation {name}: the stand-in does not serve it")
                 payloads[name] = None
                 errors.append({"message": f"Field '{name}' is not served", "path": [key]})
                 continue
             try:
-                payloads[name] = resolver(self.standin, arguments, user)
+                payloads[name] = function(self.standin, arguments, user)
             except GraphQLFailure as failure:
                 payloads[name] = None
-                errors.append({"type": failure.kind, "path": [key],
+                errors.append({"type": failure.type, "path": [key],
                                "locations": [{"line": 2, "column": 3}],
                                "message": failure.message})
         body: dict[str, Any] = {"data": self._shaped(document, variables, payloads)}
@@ -177,98 +168,3 @@ class GraphQLEndpoint:
         for error in done.errors or ():
             self.standin.problems.append(f"stand-in answer off GitHub's schema: {error.message}")
         return done.data
-
-
-# --------------------------------------------------------------------------- mutations
-
-
-@mutation("createCommitOnBranch")
-def create_commit_on_branch(standin: GitHubStandIn, arguments: dict[str, Any],
-                            user: str) -> Payload:
-    """A commit of fileChanges on the branch's tip, made only if the tip is expectedHeadOid."""
-    from .github_standin import GITHUB_COMMITTER, Ident
-
-    git = standin.git
-    if git is None:
-        raise GraphQLFailure("UNPROCESSABLE", "the stand-in has no repository (git_dir=)")
-    given = arguments["input"]
-    name = _branch_name(standin, given["branch"])
-    tip = git.branch_sha(name)
-    if tip is None:
-        raise GraphQLFailure("NOT_FOUND", f"A ref named \"refs/heads/{name}\" does not exist.")
-    if name in standin.graphql.move_before_commit:  # someone pushes just before us
-        standin.graphql.move_before_commit.remove(name)
-        tip = standin._new_git_commit(name)
-        git.update_branch(name, tip)
-    expected = given["expectedHeadOid"]
-    if tip != expected:
-        raise GraphQLFailure("STALE_DATA", f"Expected branch to point to \"{expected}\" but it "
-                                           "did not. Pull and try again.")
-    tree = _tree(git, tip, given.get("fileChanges") or {})
-    message = given["message"]
-    text = message["headline"] + (f"\n\n{message['body']}" if message.get("body") else "")
-    sha = git.commit_tree(tree, [tip], text, Ident.of_user(user), Ident(*GITHUB_COMMITTER))
-    if not git.update_branch(name, sha, tip):
-        raise GraphQLFailure("STALE_DATA", f"Expected branch to point to \"{expected}\" but it "
-                                           "did not. Pull and try again.")
-    standin.graphql.signed_by_github.add(sha)
-    return {"commit": _commit_json(standin, sha)}
-
-
-def _branch_name(standin: GitHubStandIn, branch: dict[str, Any]) -> str:
-    named = branch.get("repositoryNameWithOwner")
-    if branch.get("id") is not None or not named or not branch.get("branchName"):
-        raise GraphQLFailure("UNPROCESSABLE", "the stand-in takes the branch by "
-                                              "repositoryNameWithOwner and branchName")
-    if str(named).lower() != standin.full_name.lower():
-        raise GraphQLFailure("NOT_FOUND", f"Could not resolve to a Repository with the name "
-                                          f"'{named}'.")
-    return str(branch["branchName"])
-
-
-def _tree(git: BareRepo, tip: str, changes: dict[str, Any]) -> str:
-    """tip's tree with the additions (base64 contents, byte for byte) and deletions applied."""
-    with tempfile.TemporaryDirectory() as scratch:
-        env = {"GIT_INDEX_FILE": os.path.join(scratch, "index")}
-        git.git("read-tree", tip, env=env)
-        for addition in changes.get("additions") or ():
-            try:
-                data = base64.b64decode(addition["contents"], validate=True)
-            except binascii.Error as exc:
-                raise GraphQLFailure("UNPROCESSABLE", f"contents of {addition['path']} are not "
-                                                      "base64") from exc
-            blob = _write_blob(git, data)
-            mode = git.git("ls-tree", tip, "--", addition["path"]).split(" ", 1)[0] or "100644"
-            git.git("update-index", "--add", "--cacheinfo",
-                    f"{mode},{blob},{addition['path']}", env=env)
-        removed = "".join(f"0 {'0' * 40}\t{d['path']}\n" for d in changes.get("deletions") or ())
-        if removed:  # --index-info: mode 0 removes the path (--force-remove needs a work tree)
-            git.git("update-index", "--index-info", input=removed, env=env)
-        return git.git("write-tree", env=env).strip()
-
-
-def _write_blob(git: BareRepo, data: bytes) -> str:
-    done = subprocess.run(["git", f"--git-dir={git.path}", "hash-object", "-w", "--stdin"],
-                          input=data, capture_output=True, check=True)
-    return done.stdout.decode().strip()
-
-
-def _commit_json(standin: GitHubStandIn, sha: str) -> Payload:
-    """The Commit object (enough for any selection promoter makes), signed by GitHub."""
-    return {
-        "oid": sha,
-        "abbreviatedOid": sha[:7],
-        "url": f"https://github.com/{standin.full_name}/commit/{sha}",
-        "signature": {
-            "__typename": "GpgSignature",
-            "isValid": True,
-            "state": "VALID",
-            "wasSignedByGitHub": True,
-            "email": "noreply@github.com",
-            "payload": "",
-            "signature": "-----BEGIN PGP SIGNATURE-----\n(stand-in)\n-----END PGP SIGNATURE-----",
-            "signer": None,
-            "verifiedAt": "2023-11-14T22:13:20Z",
-            "keyId": "B5690EEEBB952194",
-        },
-    }

@@ -24,6 +24,7 @@ from tests.conftest import require_shared
 
 from ..conftest import BOT, TOKEN, MakeGitHub, Sleeps, retry
 from ..github_standin import GitHubStandIn
+from ..standin_commits import commit_state
 from ..standin_graphql import SCHEMA_PATH, load_schema
 
 MESSAGE = ("deploy(staging): web abc1234\n\nSet web to abc1234 in staging.\n\n"
@@ -101,7 +102,7 @@ def test_github_writes_the_commit_byte_for_byte_on_the_expected_tip(
     assert git(bare, "log", "-1", "--format=%an|%cn", made.oid).strip() == f"{BOT}|GitHub"
     assert (made.signature_state, made.signed_by_github) == ("VALID", True)
     assert made.url.endswith(f"/commit/{made.oid}")
-    assert made.oid in github.graphql.signed_by_github
+    assert made.oid in commit_state(github).signed_by_github
     trailers = git(bare, "interpret-trailers", "--parse", input_from(bare, made.oid))
     assert "Promoter-Image: web=abc1234" in trailers
 
@@ -116,7 +117,7 @@ def input_from(bare: Path, sha: str) -> str:
 def test_a_moved_branch_is_a_stale_head_and_nothing_is_written(
         github: GitHubStandIn, commits: GitHubCommits, bare: Path) -> None:
     base = tip(bare)
-    github.graphql.move_before_commit.append("main")
+    commit_state(github).move_before_commit.append("main")
 
     with pytest.raises(StaleHead) as caught:
         commits.create("main", base, MESSAGE, [FileChange("gone.txt", b"new\n")])
