@@ -57,6 +57,15 @@ SkipCi = Annotated[bool, typer.Option(
 MaxAttempts = Annotated[int, typer.Option(
     "--max-attempts", envvar="PROMOTER_MAX_ATTEMPTS", metavar="N", min=1,
     rich_help_panel=COMMIT_PANEL, help="Push attempts when the branch moves under us.")]
+CommitVia = Annotated[str | None, typer.Option(
+    "--commit-via", envvar="PROMOTER_COMMIT_VIA", metavar="git|api",
+    rich_help_panel=COMMIT_PANEL,
+    help="How the commit reaches the branch: git push, or made (and signed) by GitHub through "
+         "its API \\[default: commit_via in promoter.yaml, else git].")]
+Sign = Annotated[bool, typer.Option(
+    "--sign", envvar="PROMOTER_SIGN", rich_help_panel=COMMIT_PANEL,
+    help="Sign the commit with your key (git's user.signingkey and gpg.format: ssh or "
+         "openpgp).")]
 Json = Annotated[bool, typer.Option(
     "--json", envvar="PROMOTER_JSON", rich_help_panel=OUTPUT_PANEL,
     help="Print one JSON document on stdout.")]
@@ -120,12 +129,14 @@ def write_repository(repository: Repo = ".", branch: Branch = None, config: Conf
 
 
 def commit_options(dry_run: DryRun = False, message: Message = None, skip_ci: SkipCi = False,
-                   max_attempts: MaxAttempts = 10) -> CommitOptions:
+                   max_attempts: MaxAttempts = 10, commit_via: CommitVia = None,
+                   sign: Sign = False) -> CommitOptions:
     """How a change is recorded."""
     environ = dict(os.environ)
     now: Callable[[], datetime] = partial(clock.now, environ)
     return CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
-                         max_attempts=max_attempts, environ=environ, now=now)
+                         max_attempts=max_attempts, environ=environ, now=now,
+                         commit_via=commit_via, sign=sign)
 
 
 def dry_run_option(dry_run: DryRun = False) -> bool:

@@ -26,6 +26,7 @@ from promoter.yamlsource import YamlSource
 CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
 DEFAULT_PR_LABELS = ("promotion",)
+COMMIT_VIA = ("git", "api")  # how the promotion commit reaches the branch: git push, GitHub API
 OVERLAYS_DIR = "overlays"
 _NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -55,6 +56,7 @@ class Config:
     pr: PullRequestSettings = field(default_factory=PullRequestSettings)
     path: str | None = None  # where it was read from; None for the convention
     allowed_names: tuple[str, ...] | None = None  # RE2 patterns a new image name must match
+    commit_via: str = "git"  # one of COMMIT_VIA
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -186,12 +188,20 @@ class _Reader(YamlSource[ConfigError]):
 def _build(r: _Reader, data: Any) -> Config:
     if not isinstance(data, CommentedMap):
         raise r.fail(data, None, "the top level must be a mapping with an 'environments' list")
-    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr"}, "promoter.yaml")
+    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr", "commit_via"},
+                "promoter.yaml")
     envs = _environments(r, data)
     pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
     _pattern(r, data, "tag_pattern", pattern, "tag_pattern")
     return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label,
-                  allowed_names=_allowed_names(r, data))
+                  allowed_names=_allowed_names(r, data), commit_via=_commit_via(r, data))
+
+
+def _commit_via(r: _Reader, data: CommentedMap) -> str:
+    value = r.string(data, "commit_via") or "git"
+    if value not in COMMIT_VIA:
+        raise r.fail(data, "commit_via", f"commit_via must be git or api, got {value!r}")
+    return value
 
 
 def _pattern(r: _Reader, node: Any, key: Any, pattern: str, what: str) -> LinearPattern:

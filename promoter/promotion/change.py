@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 from promoter.config import load_config
@@ -16,6 +16,7 @@ from promoter.errors import Interrupted, PolicyError, PromoterError, PushRejecte
 from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
+from promoter.gitrepo.signing import check_signing, signing_key
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
 from promoter.kustomize.files import FileEdit
@@ -24,6 +25,7 @@ from promoter.kustomize.verify import set_images_verified
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
+from promoter.promotion.viaapi import Landed, Lander, api_lander, commit_via
 from promoter.promotion.waiting import ready_plan
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 
@@ -42,10 +44,9 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
     progress = _Progress()
     try:
         with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
-                            read_only=opts.dry_run) as ws:
-            if not opts.dry_run:
-                check_local_copy(ws)
+                            read_only=opts.dry_run) as ws, landing(ws, repo, opts) as lander:
             start = ws.head()
+            progress.lander = lander
             try:
                 with private_workspace(ws) as work:
                     result = _attempts(work, opts, action, planner, repo.config, progress)
@@ -68,6 +69,33 @@ def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
     check_message(opts.message)
 
 
+@contextmanager
+def landing(ws: Workspace, repo: RepoOptions, opts: CommitOptions) -> Iterator[Lander]:
+    """How the commit will reach the branch (git push, or the GitHub API), once everything it
+    needs is checked: the local copy, the signing key (--sign), GitHub's token (api)."""
+    if not opts.dry_run:
+        check_local_copy(ws)
+    via_api = commit_via(opts, ws, repo) == "api"
+    if opts.sign and not via_api:  # (api_lander refuses --sign)
+        if opts.dry_run:
+            signing_key(ws)  # configured; the dry run signs nothing
+        else:
+            check_signing(ws)
+    with api_lander(ws, repo, opts) if via_api else nullcontext(GitPush()) as lander:
+        yield lander
+
+
+class GitPush:
+    """Lander: the commit reaches the branch with git push."""
+
+    def land(self, ws: Workspace, sha: str, message: str) -> Landed:
+        ws.push_upstream()
+        return Landed(sha)
+
+    def interrupted(self, ws: Workspace, sha: str, branch: str) -> Interrupted:
+        return interrupted_push(ws, sha, branch)
+
+
 @dataclass
 class _Progress:
     """How far a change got: what an interrupt message must say."""
@@ -75,6 +103,7 @@ class _Progress:
     pushing: str | None = None  # the commit a push was started for
     branch: str = ""
     pushed: bool = False  # the push of `pushing` returned successfully
+    lander: Lander | None = None  # how it is pushed: which asks the remote after an interrupt
 
     def interrupted(self, ws: Workspace | None) -> Interrupted:
         if self.pushing is None:
@@ -82,7 +111,8 @@ class _Progress:
                                pushed=False)
         if not self.pushed:
             if ws is not None:
-                return interrupted_push(ws, self.pushing, self.branch)
+                lander = self.lander or GitPush()
+                return lander.interrupted(ws, self.pushing, self.branch)
             return Interrupted(
                 f"interrupted after a push of commit {self.pushing[:12]} to branch "
                 f"{self.branch} was started; promoter could not ask the remote whether it "
@@ -130,19 +160,20 @@ def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
         if not base.changed:
             return base
         message = commit_message(plan, action, base.images, opts)
-        sha = commit_kept(ws, session, message)
+        sha = commit_kept(ws, session, message, sign=opts.sign)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     progress.pushing, progress.branch = sha, ws.upstream_branch or ws.branch
     try:
-        ws.push_upstream()
+        landed = (progress.lander or GitPush()).land(ws, sha, message)
     except PushRejected as exc:
         if exc.retryable:
             progress.pushing = None  # the remote refused it: nothing of it arrived
             return None  # the branch moved: the caller syncs (dropping this commit) and retries
         raise
-    progress.pushed = True
-    return replace(base, commit=sha, pushed=True, message=message)
+    progress.pushing, progress.pushed = landed.commit, True
+    return replace(base, commit=landed.commit, pushed=True, message=message,
+                   commit_via=landed.via, verification=landed.verification)
 
 
 def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Interrupted:
@@ -182,9 +213,11 @@ def edited(ws: Workspace, plan: Plan, action: str,
         yield _result(plan, action, edit, before, attempt, dry_run=False), session
 
 
-def commit_kept(ws: Workspace, session: EditSession, message: str) -> str:
-    """Commit the session's file; from then on the edit is kept."""
-    sha = ws.commit([session.label], message)
+def commit_kept(ws: Workspace, session: EditSession, message: str, *,
+                sign: bool = False) -> str:
+    """Commit the session's file (signed with the user's key when `sign`); from then on the
+    edit is kept."""
+    sha = ws.commit([session.label], message, sign=sign)
     session.keep()
     return sha
 

@@ -37,6 +37,8 @@ class ChangeResult:
     pull_request: dict[str, Any] | None = None
     gate: dict[str, Any] | None = None  # what let a promotion through (GatePass.to_json())
     notes: tuple[str, ...] = ()  # said after the change was made (a local copy left behind)
+    commit_via: str = "git"  # how the commit reached the branch: git push, or the GitHub API
+    verification: dict[str, Any] | None = None  # api: the signature GitHub reports
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
             rendered = _unified(rendered_before, render(ws.root, overlay), f"rendered {overlay}")
             message = commit_message(plan, action, result.images, opts)
             with forge_session(provider_factory, ws, cfg, opts.environ) as provider:
-                sha = commit_kept(ws, session, message)
+                sha = commit_kept(ws, session, message, sign=opts.sign)
                 proposal = _Proposal(
                     environment=result.environment,
                     branch=promotion_branch(plan.environment.name), base=ws.branch, sha=sha,

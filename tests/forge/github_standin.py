@@ -47,7 +47,9 @@ import httpx
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from . import standin_commits  # noqa: F401  (registers createCommitOnBranch)
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+from .standin_graphql import GraphQLEndpoint, graphql_path
 from .standin_statuses import CheckRun, StatusBoard, iso
 
 DOCS = "https://docs.github.com/rest"
@@ -375,6 +377,7 @@ class GitHubStandIn:
             GitBranches(self.git) if self.git is not None else {"main": fake_sha("main")})
         self.delete_branch_on_merge = delete_branch_on_merge
         self.pulls: dict[int, Pull] = {}
+        self.graphql = GraphQLEndpoint(self)  # POST /graphql (standin_graphql.py)
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self._faults: deque[Fault] = deque()
@@ -531,6 +534,8 @@ class GitHubStandIn:
     def handle(self, method: str, target: str, headers: Headers, raw: bytes) -> tuple[Reply, str]:
         with self._lock:
             split = urlsplit(target)
+            if split.path == graphql_path(self.prefix):
+                return self._graphql(method, split.path, headers, raw), split.path
             if not split.path.startswith(self.prefix + "/"):
                 self.problems.append(f"{method} {target}: outside the API prefix {self.prefix!r}")
                 return Reply(404, {"message": "Not Found", "documentation_url": DOCS}), target
@@ -553,6 +558,28 @@ class GitHubStandIn:
             response = OAResponse(reply.status, data or None, Headers(reply.headers), content_type)
             self.problems.extend(self.checker.response_problems(request, response))
             return reply, path
+
+    def _graphql(self, method: str, path: str, headers: Headers, raw: bytes) -> Reply:
+        """The GraphQL endpoint (not in the OpenAPI description: checked against GitHub's
+        GraphQL schema instead), with the same faults, headers and records as REST."""
+        self._check_headers(method, path, headers)
+        payload = json.loads(raw) if raw else None
+        fault = self._take_fault(method, path)
+        if fault is not None and not fault.after_effect:
+            reply = Reply(fault.status, fault.body, fault.headers)
+        else:
+            user = self._user(headers)
+            if user is None:
+                reply = _error(401, "Bad credentials")
+            elif method != "POST":
+                reply = _error(404, "Not Found")
+            else:
+                reply = Reply(*self.graphql.answer(payload, user))
+            if fault is not None:
+                reply = Reply(fault.status, fault.body, fault.headers)
+        self.requests.append(Recorded(method, path, {}, dict(headers.items()), payload,
+                                      reply.status))
+        return reply
 
     def _check_headers(self, method: str, path: str, headers: Headers) -> None:
         expected = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -1046,8 +1073,9 @@ class _Handler(BaseHTTPRequestHandler):
         if data:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        with suppress(BrokenPipeError, ConnectionResetError):  # the client was interrupted
+            self.end_headers()
+            self.wfile.write(data)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
