@@ -5,24 +5,23 @@
 set -euo pipefail
 
 venv="$HOME/.promoter"
-python3 -m venv "$venv"
 if [ -n "${ORB_VAL_WHEEL_URL:-}" ]; then
   if [ -z "${ORB_VAL_WHEEL_SHA256:-}" ]; then
     echo "promoter orb: wheel-url needs wheel-sha256 (a wheel is installed only if it matches)" >&2
     exit 2
   fi
   download="$(mktemp -d)"
-  wheel="$download/${ORB_VAL_WHEEL_URL##*/}"
-  curl -fsSLo "$wheel" "$ORB_VAL_WHEEL_URL"
+  requirement="$download/${ORB_VAL_WHEEL_URL##*/}"
+  curl -fsSLo "$requirement" "$ORB_VAL_WHEEL_URL"
   # Refuse a wheel that does not match the checksum.
-  echo "$ORB_VAL_WHEEL_SHA256  $wheel" | sha256sum --check --strict
-  "$venv/bin/pip" install --quiet "$wheel"
-  rm -rf "$download"
+  echo "$ORB_VAL_WHEEL_SHA256  $requirement" | sha256sum --check --strict
 elif [ -n "${ORB_VAL_SPEC:-}" ]; then
-  "$venv/bin/pip" install --quiet "$ORB_VAL_SPEC"
+  requirement="$ORB_VAL_SPEC"
 else
-  "$venv/bin/pip" install --quiet \
-    "promoter @ git+${ORB_VAL_REPOSITORY:?}@v${ORB_VAL_VERSION:?}"
+  requirement="promoter @ git+${ORB_VAL_REPOSITORY:?}@v${ORB_VAL_VERSION:?}"
 fi
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet "$requirement"
+rm -rf "${download:-}"
 echo "export PATH=\"$venv/bin:\$PATH\"" >> "$BASH_ENV"
 "$venv/bin/promoter" --version
