@@ -17,7 +17,7 @@ import pytest
 
 import promoter
 from tests.e2e.conftest import PROJECT, GitOps
-from tests.orb.source import RunStep, command_steps, job_steps, packed
+from tests.orb.source import RunStep, command_steps, example_usage, job_steps, packed
 
 SHA = "4f2c1e9d0b7a"
 STAND_IN = "#!" + sys.executable + "\n"
@@ -255,3 +255,13 @@ def test_install_takes_promoter_from_a_checked_wheel_a_spec_or_the_release_tag(
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "pip.log").read_text().splitlines()[-1] == \
             f"install --quiet {requirement}"
+
+
+@pytest.mark.parametrize("example", sorted(packed()["examples"]))
+def test_check_pipeline_passes_the_orb_examples(
+    example: str, gitops: GitOps, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(example_usage(example), encoding="utf-8")
+    done = gitops.run("check-pipeline", str(config))
+    assert done.returncode == 0, done.stdout + done.stderr

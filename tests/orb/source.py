@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ def files() -> list[Path]:
     """Every YAML file of the orb source: @orb.yml, then one file per command, job..."""
     return [ORB / "@orb.yml", *(path for section in SECTIONS
                                 for path in sorted((ORB / section).glob("*.yml")))]
+
+
+def example_usage(name: str) -> str:
+    """The text of example `name`'s usage: the CircleCI config it shows, comments kept."""
+    text = (ORB / "examples" / f"{name}.yml").read_text(encoding="utf-8")
+    return textwrap.dedent(text[text.index("usage:\n") + len("usage:\n"):])
 
 
 def _included(value: Any) -> Any:

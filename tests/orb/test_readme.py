@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
-from tests.orb.source import ORB, load
+from tests.orb.source import ORB, example_usage, load
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -16,8 +15,7 @@ def test_the_readme_pipeline_is_the_orb_seed_example() -> None:
     section = text[text.index("### The promoter orb\n"):]
     block = re.search(r"```yaml\n(.*?)```\n", section, re.DOTALL)
     assert block is not None
-    example = (ORB / "examples" / "seed-pipeline.yml").read_text(encoding="utf-8")
-    usage = textwrap.dedent(example[example.index("usage:\n") + len("usage:\n"):])
+    usage = example_usage("seed-pipeline")
     assert block[1] == usage
     assert load(ORB / "examples" / "seed-pipeline.yml")["usage"]["version"] == 2.1
     assert len(usage.splitlines()) <= 45  # "the whole pipeline in about 40 lines"
