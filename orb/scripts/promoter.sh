@@ -88,7 +88,7 @@ if [ "$action" != check-pipeline ]; then
 fi
 if enabled ORB_BOOL_DEBUG; then args+=(--debug); fi
 
-printf 'promoter'
-printf ' %q' "${args[@]}"
-printf '\n'
+# The command line in the log, without the password or token of a URL (https://user:TOKEN@...).
+line="$(printf ' %q' "${args[@]}")"
+printf 'promoter%s\n' "$(sed -E 's#(://)[^/@[:space:]]+@#\1***@#g' <<< "$line")"
 exec promoter "${args[@]}"

@@ -265,3 +265,17 @@ def test_check_pipeline_passes_the_orb_examples(
     config.write_text(example_usage(example), encoding="utf-8")
     done = gitops.run("check-pipeline", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_logged_command_line_shows_no_credentials(
+    orb: dict[str, Any], tmp_path: Path
+) -> None:
+    [step] = command_steps("set-image", {
+        "environment": "staging", "images": "web=abcdef1", "dry-run": True,
+        "repo": "https://ci-bot:$GIT_TOKEN@127.0.0.1:9/org/gitops.git"}, orb)
+    job = Job(tmp_path)
+    job.env["GIT_TOKEN"] = "s3cret-token"
+    done = job.run(step)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "promoter set-image staging web=abcdef1 --repo https://***@127.0.0.1:9/" in done.stdout
+    assert "s3cret" not in done.stdout + done.stderr
