@@ -74,6 +74,9 @@ elif [ "$action" = promote ]; then
   option --from ORB_VAL_FROM
   if enabled ORB_BOOL_PR; then args+=(--pr); fi
   if enabled ORB_BOOL_REQUIRE_APPROVAL; then args+=(--require-approval); fi
+  if enabled ORB_BOOL_WAIT; then args+=(--wait); fi
+  option --timeout ORB_VAL_TIMEOUT
+  option --interval ORB_VAL_INTERVAL
 fi
 
 option --repo ORB_VAL_REPO

@@ -151,11 +151,13 @@ def test_command_parameters_become_promoter_options(
     clone = gitops.clone()  # --no-push: a local working copy keeps the commit
     [step] = command_steps("promote", {
         "environment": "production", "images": "web", "from": "staging", "push": False,
-        "pr": False, "debug": True, "repo": str(clone)}, orb)
+        "pr": False, "debug": True, "repo": str(clone), "wait": True, "timeout": "15m",
+        "interval": "0.5"}, orb)
     done = job.run(step)
     assert done.returncode == 0, done.stderr
-    assert (f"promoter promote production --image web --from staging --repo {clone} "
-            "--no-push --skip-ci --max-attempts 10 --debug\n") in done.stdout
+    assert (f"promoter promote production --image web --from staging --wait --timeout 15m "
+            f"--interval 0.5 --repo {clone} --no-push --skip-ci --max-attempts 10 --debug\n"
+            ) in done.stdout
 
 
 @pytest.mark.parametrize(("given", "message"), [
