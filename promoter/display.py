@@ -20,7 +20,7 @@ from rich.text import Text
 
 from promoter.display_pipeline import show_pipeline
 from promoter.sanitize import strip_control
-from promoter.trailers import SUBJECT_VERB, split_source
+from promoter.trailers import SUBJECT_VERB, Record, split_source
 
 if TYPE_CHECKING:
     from promoter.demo import DemoResult, Step
@@ -136,6 +136,17 @@ class Display:
             self.proposed(result, verb)
         else:
             self.committed(result, verb)
+        self.approval(result)
+
+    def approval(self, result: ChangeResult) -> None:
+        """Who approved the change in CircleCI, and an overridden requirement's reason."""
+        approval = result.approval
+        for approver in approval.approvers if approval else ():
+            job = f" (approval job {escape(approver.job)})" if approver.job else ""
+            self.out.print(f"  approved by {escape(approver.approved_by())}{job}")
+        if approval and approval.override:
+            self.out.print(f"  [yellow]approval requirement overridden[/]: "
+                           f"{escape(approval.override)}")
 
     def deltas(self, result: ChangeResult, colour: bool = True) -> None:
         """One line per changed image: `name  old → new` (old red, new green); a renamed
@@ -309,15 +320,28 @@ def _status_rows(env: EnvironmentStatus) -> list[list[str]]:
     return rows
 
 
+def people_text(record: Record) -> str:
+    """Who set a change going and who approved it: `ci-bot` / `✔ alice (Alice) in hold`, one
+    line each; `override: approval: REASON` for an overridden requirement."""
+    lines = [record.triggered_by or "-"]
+    lines += [f"✔ {a.approved_by()}" + (f" in {a.job}" if a.job else "") for a in record.approvals]
+    lines += [f"override: {override}" for override in record.overrides]
+    return "\n".join(lines)
+
+
 def history_table(entries: list[HistoryEntry]) -> Table:
     """One row per change: commits and tags shortened to 12 characters, the build as #N."""
     builds = any(e.record.build_url for e in entries)
+    people = any(e.record.triggered_by or e.record.approvals or e.record.overrides
+                 for e in entries)
     grid = table()
     grid.add_column("date", min_width=len("03:14 +00:00"))
     grid.add_column("commit", no_wrap=True, min_width=SHORT)
     grid.add_column("author", overflow="fold", min_width=8)
     grid.add_column("action", min_width=SHORT)
     grid.add_column("images", overflow="ellipsis", min_width=TAG_MIN)
+    if people:
+        grid.add_column("triggered / approved by", overflow="fold", min_width=8)
     if builds:
         grid.add_column("build", no_wrap=True)
     for entry in entries:
@@ -327,5 +351,6 @@ def history_table(entries: list[HistoryEntry]) -> Table:
         grid.add_row(escape(short_date(entry.date)), escape(entry.commit[:SHORT]),
                      escape(entry.author.split(" <", 1)[0]),
                      escape(f"{record.action} from {source}" if source else record.action),
-                     escape(images), *([build_link(record.build_url)] if builds else []))
+                     escape(images), *([escape(people_text(record))] if people else []),
+                     *([build_link(record.build_url)] if builds else []))
     return grid
