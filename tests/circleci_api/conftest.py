@@ -1,19 +1,5 @@
-"""The CircleCI API stand-in, started for one test and checked for surprises after it."""
+"""The CircleCI API stand-in fixture (`circleci`), for every test here."""
 
-from __future__ import annotations
+from .standin import circleci
 
-from collections.abc import Iterator
-
-import pytest
-
-from .standin import CircleCIStandin
-
-
-@pytest.fixture
-def circleci() -> Iterator[CircleCIStandin]:
-    standin = CircleCIStandin().start()
-    try:
-        yield standin
-    finally:
-        standin.stop()
-    assert not standin.problems, standin.problems
+__all__ = ["circleci"]

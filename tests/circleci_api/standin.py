@@ -19,10 +19,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
 
 #: Distinctive, so that a leak anywhere is easy to find; never a real token.
 TOKEN = "CCIPAT_FAKEleakCanary_0123456789abcdef"
@@ -166,3 +169,14 @@ def job_environ(standin: CircleCIStandin, job: str = "promote-production",
             "CIRCLE_BUILD_URL": f"https://circleci.com/gh/acme/gitops/{number}",
             "CIRCLE_USERNAME": "ci-bot", "CIRCLECI_TOKEN": standin.token,
             "PROMOTER_CIRCLECI_API_URL": standin.url}
+
+
+@pytest.fixture
+def circleci() -> Iterator[CircleCIStandin]:
+    """A started stand-in; the test fails when the stand-in saw anything unexpected."""
+    standin = CircleCIStandin().start()
+    try:
+        yield standin
+    finally:
+        standin.stop()
+    assert not standin.problems, standin.problems
