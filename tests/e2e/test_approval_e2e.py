@@ -48,8 +48,8 @@ def test_the_production_job_records_its_approver(gitops: GitOps,
     assert entry["approved_by"] == [{"login": "alice", "name": "Alice Liddell",
                                      "job": "hold-production"}]
     table = gitops.run("history", "production", env={"COLUMNS": "200"})
-    assert "✔ alice (Alice Liddell) in hold-production" in table.stdout
-    assert "ci-bot" in table.stdout
+    assert "✔ alice (Alice Liddell)" in table.stdout
+    assert "▸ ci-bot" in table.stdout
     no_token_shown(done.stdout, done.stderr, message, table.stdout)
 
 
