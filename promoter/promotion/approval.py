@@ -65,7 +65,10 @@ class ApprovalGate:
         if not opts.approval_check:
             return None
         required = opts.require_approval or environment.approval_required
-        if opts.override_approval:
+        if opts.override_approval and not required:
+            self.notes.append(f"--override-approval: nothing requires an approval for "
+                              f"{environment.name}, so no override is recorded")
+        elif opts.override_approval:
             reason = (opts.reason or "").strip()
             return Approval(self._optional_lookup(), override=reason)
         if not required:

@@ -106,6 +106,13 @@ def test_an_override_records_its_reason() -> None:
     assert found.overrides() == ("approval: CircleCI is down; ok'd by alice",)
 
 
+def test_an_override_of_nothing_is_not_recorded() -> None:
+    check = gate({}, override_approval=True, reason="just in case")
+    assert check(PRODUCTION) is None
+    assert check.notes == ["--override-approval: nothing requires an approval for production, "
+                           "so no override is recorded"]
+
+
 def test_without_a_requirement_a_failed_lookup_is_a_note(circleci: CircleCIStandin) -> None:
     check = gate(job_environ(circleci))  # the workflow is unknown: 404
     assert check(PRODUCTION) is None
