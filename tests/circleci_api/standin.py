@@ -168,7 +168,13 @@ def job_environ(standin: CircleCIStandin, job: str = "promote-production",
     return {"CIRCLE_WORKFLOW_ID": WORKFLOW, "CIRCLE_JOB": job, "CIRCLE_BUILD_NUM": str(number),
             "CIRCLE_BUILD_URL": f"https://circleci.com/gh/acme/gitops/{number}",
             "CIRCLE_USERNAME": "ci-bot", "CIRCLECI_TOKEN": standin.token,
+            "PROMOTER_CIRCLECI_TOKEN": "",  # set and empty: not taken from the test's own CI
             "PROMOTER_CIRCLECI_API_URL": standin.url}
+
+
+#: A person at a terminal, even when the tests themselves run in CircleCI (empty is unset).
+NO_CIRCLECI = {"CIRCLE_WORKFLOW_ID": "", "CIRCLE_JOB": "", "CIRCLE_BUILD_NUM": "",
+               "CIRCLECI_TOKEN": "", "PROMOTER_CIRCLECI_TOKEN": ""}
 
 
 @pytest.fixture

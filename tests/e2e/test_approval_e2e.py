@@ -9,6 +9,7 @@ import json
 
 from tests.circleci_api.standin import (
     ALICE,
+    NO_CIRCLECI,
     TOKEN,
     WORKFLOW,
     CircleCIStandin,
@@ -80,13 +81,14 @@ def test_a_rejected_token_is_exit_5_and_not_shown(gitops: GitOps,
 
 def test_at_a_terminal_a_requirement_is_refused_unless_overridden(gitops: GitOps) -> None:
     staging(gitops, "abc1234")
-    refused = gitops.run("promote", "production", "--require-approval")
+    refused = gitops.run("promote", "production", "--require-approval", env=NO_CIRCLECI)
     assert refused.returncode == 3, refused.stderr
     assert "this is not a CircleCI job (CIRCLE_WORKFLOW_ID is not set)" in refused.stderr
     assert "--override-approval --reason TEXT" in refused.stderr
 
     done = gitops.run("promote", "production", "--require-approval", "--override-approval",
-                      "--reason", "hotfix for INC-42, approved by alice on the call")
+                      "--reason", "hotfix for INC-42, approved by alice on the call",
+                      env=NO_CIRCLECI)
     assert done.returncode == 0, done.stderr
     assert "approval requirement overridden" in done.stdout
     assert ("Promoter-Override: approval: hotfix for INC-42, approved by alice on the call"
