@@ -28,6 +28,7 @@ DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
 DEFAULT_PR_LABELS = ("promotion",)
 COMMIT_VIA = ("git", "api")  # how the promotion commit reaches the branch: git push, GitHub API
 OVERLAYS_DIR = "overlays"
+APPROVAL_REQUIRED, APPROVAL_OPTIONAL = "required", "optional"
 _NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HINT = "see README.md, section promoter.yaml"
@@ -39,6 +40,7 @@ class Environment:
     path: str  # repository-relative, posix
     source: str | None = None
     gates: Gates | None = None  # what the source must show before a promotion
+    approval_required: bool = False  # `approval: required`: a change needs a recorded approver
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
     for index, item in enumerate(items):
         if not isinstance(item, CommentedMap):
             raise r.fail(items, index, "each environment must be a mapping with name and path")
-        r.only_keys(item, {"name", "path", "from", "gates"}, "an environment")
+        r.only_keys(item, {"name", "path", "from", "gates", "approval"}, "an environment")
         name = r.string(item, "name", required=True)
         assert name is not None
         if not _ENV_NAME.match(name) or ".." in name or name.endswith((".", ".lock")):
@@ -256,9 +258,19 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
                          "a change to one would bypass the other's policy")
         source = r.string(item, "from")
         envs.append(Environment(name, posix, source,
-                                parse_gates(r, item, has_source=source is not None)))
+                                parse_gates(r, item, has_source=source is not None),
+                                _approval(r, item)))
     _check_sources(r, items, envs)
     return tuple(envs)
+
+
+def _approval(r: _Reader, item: CommentedMap) -> bool:
+    """`approval: required` (a change needs an approver recorded by CircleCI) or `optional`."""
+    value = r.string(item, "approval") or APPROVAL_OPTIONAL
+    if value not in (APPROVAL_REQUIRED, APPROVAL_OPTIONAL):
+        raise r.fail(item, "approval", f"'approval' must be {APPROVAL_REQUIRED!r} or "
+                     f"{APPROVAL_OPTIONAL!r}, got {value!r}")
+    return value == APPROVAL_REQUIRED
 
 
 def _check_sources(r: _Reader, items: CommentedSeq, envs: list[Environment]) -> None:

@@ -121,9 +121,9 @@ def test_help_at_80_columns_has_no_type_placeholders(command: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "panels"), [
-    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("promote", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Output")),
+    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("promote", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
     ("status", ("Repository", "Output")),
     ("history", ("Arguments", "Options", "Repository", "Output")),
     ("pr-status", ("Arguments", "Options", "Repository", "Commit", "Output")),
@@ -140,6 +140,7 @@ def test_help_groups_the_options_in_panels(command: str, panels: tuple[str, ...]
     ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts", "--commit-via",
                 "--sign")),
     ("Output", ("--json", "--debug")),
+    ("Approval", ("--require-approval", "--override-approval", "--reason")),
 ])
 def test_each_panel_holds_its_group(panel: str, flags: tuple[str, ...]) -> None:
     text = help_text("promote")

@@ -30,12 +30,12 @@ ACTIONS = ("promote", "rollback", "set-image")
 VALUE_OPTIONS = frozenset({
     "--repo", "--branch", "--config", "--message", "-m", "--max-attempts", "--tag", "--image",
     "--from", "--to", "--limit", "-n", "--source", "--workdir", "--number", "--timeout",
-    "--interval", "--method", "--new-name", "--commit-via",
+    "--interval", "--method", "--new-name", "--commit-via", "--reason",
 })
 FLAG_OPTIONS = frozenset({
     "--push", "--no-push", "--json", "--dry-run", "--skip-ci", "--debug", "--yes", "-y",
     "--version", "--help", "--pr", "--wait", "--merge", "--install-completion",
-    "--show-completion", "--sign",
+    "--show-completion", "--sign", "--require-approval", "--override-approval",
 })
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!",
                        "{", "}", "esac", "time"})

@@ -22,6 +22,7 @@ from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
 from promoter.kustomize.files import FileEdit
 from promoter.kustomize.session import EditSession, edit_session
 from promoter.kustomize.verify import set_images_verified
+from promoter.promotion.approval import ApprovalGate
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
@@ -41,7 +42,7 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
     local working copy); a local copy is moved to the finished commit only at the end."""
     _check_options(repo, opts)
     push = repo.push and not opts.dry_run
-    progress = _Progress()
+    progress, approvals = _Progress(), ApprovalGate(opts)
     try:
         with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
                             read_only=opts.dry_run) as ws, landing(ws, repo, opts) as lander:
@@ -49,9 +50,11 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
             progress.lander = lander
             try:
                 with private_workspace(ws) as work:
-                    result = _attempts(work, opts, action, planner, repo.config, progress)
+                    result = _attempts(work, opts, action, planner, repo.config, progress,
+                                       approvals)
                     end = work.head()
-                return result if opts.dry_run else _published(ws, start, end, result)
+                done = result if opts.dry_run else _published(ws, start, end, result)
+                return approvals.noted(done)
             except KeyboardInterrupt as exc:
                 raise progress.interrupted(ws) from exc
     except KeyboardInterrupt as exc:  # while opening, or while removing the temporary clone
@@ -135,12 +138,12 @@ def _published(ws: Workspace, start: str, end: str, result: ChangeResult) -> Cha
 
 
 def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
-              config: str | None, progress: _Progress) -> ChangeResult:
+              config: str | None, progress: _Progress, approvals: ApprovalGate) -> ChangeResult:
     for attempt in opts.retry_policy().tries():
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, config), opts)
-        result = _attempt(ws, plan, action, opts, attempt.number, progress)
+        result = _attempt(ws, plan, action, opts, attempt.number, progress, approvals)
         if result is not None:
             return result
     raise PushRejected(
@@ -151,14 +154,16 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
-             attempt: int, progress: _Progress) -> ChangeResult | None:
+             attempt: int, progress: _Progress, approvals: ApprovalGate) -> ChangeResult | None:
     """One plan-edit-commit-push in the private checkout. None means: rejected because the
-    branch moved, try again."""
+    branch moved, try again. A change is checked by the ApprovalGate before it is committed."""
     if opts.dry_run:
-        return preview(ws, plan, action, attempt)
+        return approvals.approved(preview(ws, plan, action, attempt), plan)
     with edited(ws, plan, action, attempt) as (base, session):
         if not base.changed:
             return base
+        base = approvals.approved(base, plan)
+        plan = replace(plan, approval=base.approval)
         message = commit_message(plan, action, base.images, opts)
         sha = commit_kept(ws, session, message, sign=opts.sign)
     if not ws.will_push:
@@ -256,6 +261,8 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         triggered_by=meta.get("triggered_by"),
         gates=plan.gate.gates if plan.gate is not None else (),
         soak=plan.gate.soak_text if plan.gate is not None else None,
+        approvals=plan.approval.approvers if plan.approval else (),
+        overrides=plan.approval.overrides() if plan.approval else (),
     )
     return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
 

@@ -40,6 +40,7 @@ from promoter.promotion import (
     interrupted_push,
     preview,
 )
+from promoter.promotion.approval import ApprovalGate, approval_line
 from promoter.promotion.waiting import ready_plan
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
 from promoter.pullrequest.session import ProviderFactory, clone_target, forge_session
@@ -96,16 +97,20 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
     url, branch = clone_target(repo)
+    approvals = ApprovalGate(opts)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, repo.config), opts)
         cfg = load_config(ws.root, repo.config)
         if opts.dry_run:
-            return _preview(ws, cfg, plan, action, opts, provider_factory)
+            return approvals.noted(approvals.approved(
+                _preview(ws, cfg, plan, action, opts, provider_factory), plan))
         overlay = plan.environment.path
         rendered_before = render(ws.root, overlay)
         with edited(ws, plan, action) as (result, session):
             if not result.changed:
                 return result
+            result = approvals.approved(result, plan)
+            plan = replace(plan, approval=result.approval)
             rendered = _unified(rendered_before, render(ws.root, overlay), f"rendered {overlay}")
             message = commit_message(plan, action, result.images, opts)
             with forge_session(provider_factory, ws, cfg, opts.environ) as provider:
@@ -117,8 +122,8 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                     labels=cfg.pr.labels, reviewers=cfg.pr.reviewers,
                     team_reviewers=cfg.pr.team_reviewers)
                 published = _publish(ws, provider, proposal, opts)
-        return replace(result, commit=sha, pushed=True, message=message,
-                       pull_request=published.info())
+        return approvals.noted(replace(result, commit=sha, pushed=True, message=message,
+                                  pull_request=published.info()))
 
 
 def _preview(ws: Workspace, cfg: Config, plan: Plan, action: str, opts: CommitOptions,
@@ -140,6 +145,7 @@ def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) 
         images=[d for d in result.images if d.changed],
         build_url=environ.get("CIRCLE_BUILD_URL"),
         overlay_diff=result.diff, rendered_diff=rendered_diff, action=result.action,
+        approval=approval_line(result.approval),
     )
 
 
