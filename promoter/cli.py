@@ -13,25 +13,28 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from promoter import __version__, promotion, pullrequest
+from promoter import __version__, clock, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
 from promoter.cli_errors import Group
 from promoter.cli_options import (
     Command,
+    Interval,
     OutputOptions,
     Pr,
+    Timeout,
+    Wait,
     commit_options,
     deploy_overrides,
     dry_run_option,
     options,
     output_options,
     read_repository,
-    reason_option,
     rollback_overrides,
     write_repository,
 )
@@ -40,7 +43,8 @@ from promoter.display import Display
 from promoter.errors import ExitCode
 from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, Overrides, RepoOptions
-from promoter.promotion.options import clock_of
+from promoter.promotion.gating import GateContext
+from promoter.promotion.options import Waiting, clock_of
 
 ROOT_HELP = (
     "Promote the exact image tag staging had to production, through a GitOps repo.\n\n"
@@ -107,7 +111,7 @@ def set_image(
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
 ) -> None:
     """Deploy a tag to an environment without a source (see SET_IMAGE_HELP)."""
-    commit = replace(commit, overrides=overrides)
+    commit = replace(commit, overrides=replace(overrides, reason=commit.reason))
     run(output, lambda: promotion.set_image(repo, commit, environment, images or (),
                                             new_name or ()), Display.change)
 
@@ -128,11 +132,24 @@ def promote(
         "--from", envvar="PROMOTER_FROM", metavar="ENV",
         help="Source environment (must be the configured one).")] = None,
     pr: Pr = False,
+    wait: Wait = False,
+    timeout: Timeout = 3600.0,
+    interval: Interval = 15.0,
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
 ) -> None:
-    """Copy image tags and digests from TARGET's source environment into TARGET."""
-    planner = promotion.promote_planner(target, tag, image or (), from_env)
-    _change(output, repo, replace(commit, overrides=overrides), "promote", planner, pr)
+    """Copy image tags and digests from TARGET's source environment into TARGET.
+
+    When TARGET has gates (promoter.yaml), the source must have run those versions healthy
+    first: exit 3 until then, or with --wait, once they pass (exit 3 if they fail or --timeout
+    passes first).
+    """
+    notify = Display().note
+    commit = replace(commit, waiting=Waiting(wait=wait, timeout=timeout, interval=interval,
+                                             notify=notify),
+                     overrides=replace(overrides, reason=commit.reason))
+    gates = GateContext(commit.environ, commit.now)
+    planner = promotion.promote_planner(target, tag, image or (), from_env, gates)
+    _change(output, repo, commit, "promote", planner, pr)
 
 
 @command()
@@ -156,23 +173,23 @@ def rollback(
     --override-hold.
     """
     planner = promotion.rollback_planner(environment, to, hold=hold)
-    _change(output, repo, replace(commit, overrides=overrides), "rollback", planner, pr)
+    commit = replace(commit, overrides=replace(overrides, reason=commit.reason))
+    _change(output, repo, commit, "rollback", planner, pr)
 
 
 @command()
-@options(repo=write_repository, commit=commit_options, output=output_options,
-         reason=reason_option)
+@options(repo=write_repository, commit=commit_options, output=output_options)
 def hold(
     environment: Annotated[str, typer.Argument(metavar="ENV", help="Environment to hold.")],
-    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, reason: Overrides,
+    *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
 ) -> None:
     """Hold ENV: commit .promoter/holds/ENV.yaml; set-image, promote and rollback refuse it.
 
     The hold record says why (--reason, required), who and since when. It stays until
     promoter release ENV; --override-hold --reason TEXT lets one change through.
     """
-    run(output, lambda: promotion.hold(repo, replace(commit, overrides=reason), environment),
-        Display.change)
+    commit = replace(commit, overrides=Overrides(reason=commit.reason))
+    run(output, lambda: promotion.hold(repo, commit, environment), Display.change)
 
 
 @command()
@@ -266,14 +283,9 @@ def pr_status(
     number: Annotated[int | None, typer.Option(
         "--number", envvar="PROMOTER_PR_NUMBER", metavar="N", min=1,
         help="This pull request (e.g. from promote --pr --json) instead of the open one.")] = None,
-    wait: Annotated[bool, typer.Option(
-        "--wait", envvar="PROMOTER_WAIT", help="Poll until merged, closed or --timeout.")] = False,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", envvar="PROMOTER_TIMEOUT", metavar="SECONDS", min=0,
-        help="Seconds --wait polls at most.")] = 3600.0,
-    interval: Annotated[float, typer.Option(
-        "--interval", envvar="PROMOTER_INTERVAL", metavar="SECONDS", min=0.01,
-        help="Seconds between polls.")] = 15.0,
+    wait: Wait = False,
+    timeout: Timeout = 3600.0,
+    interval: Interval = 15.0,
     merge: Annotated[bool, typer.Option(
         "--merge", envvar="PROMOTER_MERGE",
         help="Merge the PR once approved and mergeable (guarded by its head sha).")] = False,
@@ -285,10 +297,12 @@ def pr_status(
     """State of ENV's promotion pull request: exit 0 merged, 3 closed or changes requested, 8 open.
 
     Open means waiting for approval or merge (or --wait timed out). With --merge --dry-run it
-    says whether it would merge, and merges nothing.
+    says whether it would merge, and merges nothing. --merge also waits for (--wait) or is
+    refused by (exit 3) ENV's gates, as promote is.
     """
     wait_options = pullrequest.WaitOptions(wait=wait, timeout=timeout, interval=interval,
-                                           merge=merge, method=method, dry_run=dry_run)
+                                           merge=merge, method=method, dry_run=dry_run,
+                                           now=partial(clock.now, dict(os.environ)))
     run(output, lambda: pullrequest.pr_status(repo, environment, number=number,
                                               options=wait_options, environ=os.environ),
         Display.pr_status, code=lambda report: int(report.exit_code))
@@ -305,7 +319,7 @@ def demo(
         help="Approve the production step without asking.")] = False,
     source: Annotated[Path | None, typer.Option(
         "--source", envvar="PROMOTER_DEMO_SOURCE", metavar="DIR",
-        help="Folder with overlays/ and promoter.yaml \\[default: this checkout].")] = None,
+        help="Folder with overlays/ and promoter.yaml \\[default: the shipped sample].")] = None,
     workdir: Annotated[Path | None, typer.Option(
         "--workdir", envvar="PROMOTER_DEMO_WORKDIR", metavar="DIR",
         help="Where to create the throwaway repo \\[default: a new temp dir].")] = None,

@@ -10,6 +10,7 @@ under those names (`repo: RepoOptions`, `output: OutputOptions`).
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,12 +20,14 @@ import typer
 from typer._click import Context, HelpFormatter, Parameter
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
+from promoter.durations import FORMS, parse_duration
 from promoter.promotion import CommitOptions, Overrides, RepoOptions
 from promoter.promotion.options import clock_of
 
 REPOSITORY_PANEL = "Repository"
 COMMIT_PANEL = "Commit"
 OUTPUT_PANEL = "Output"
+APPROVAL_PANEL = "Approval"
 
 # ----------------------------------------------------------------------------- the options
 
@@ -53,6 +56,26 @@ SkipCi = Annotated[bool, typer.Option(
 MaxAttempts = Annotated[int, typer.Option(
     "--max-attempts", envvar="PROMOTER_MAX_ATTEMPTS", metavar="N", min=1,
     rich_help_panel=COMMIT_PANEL, help="Push attempts when the branch moves under us.")]
+CommitVia = Annotated[str | None, typer.Option(
+    "--commit-via", envvar="PROMOTER_COMMIT_VIA", metavar="git|api",
+    rich_help_panel=COMMIT_PANEL,
+    help="How the commit reaches the branch: git push, or made (and signed) by GitHub through "
+         "its API \\[default: commit_via in promoter.yaml, else git].")]
+Sign = Annotated[bool, typer.Option(
+    "--sign", envvar="PROMOTER_SIGN", rich_help_panel=COMMIT_PANEL,
+    help="Sign the commit with your key (git's user.signingkey and gpg.format: ssh or "
+         "openpgp).")]
+RequireApproval = Annotated[bool, typer.Option(
+    "--require-approval", envvar="PROMOTER_REQUIRE_APPROVAL", rich_help_panel=APPROVAL_PANEL,
+    help="Refuse (exit 3) unless CircleCI names who approved this job's approval jobs "
+         "(also `approval: required` on the environment in promoter.yaml).")]
+OverrideApproval = Annotated[bool, typer.Option(
+    "--override-approval", envvar="PROMOTER_OVERRIDE_APPROVAL", rich_help_panel=APPROVAL_PANEL,
+    help="Go ahead without a required approval; needs --reason, recorded in the commit.")]
+Reason = Annotated[str | None, typer.Option(
+    "--reason", envvar="PROMOTER_REASON", metavar="TEXT", rich_help_panel=APPROVAL_PANEL,
+    help="Why, recorded in the commit (Promoter-Override, Promoter-Hold): needed by the "
+         "overrides, by a hold, and by a rollback inside a freeze window.")]
 Json = Annotated[bool, typer.Option(
     "--json", envvar="PROMOTER_JSON", rich_help_panel=OUTPUT_PANEL,
     help="Print one JSON document on stdout.")]
@@ -67,10 +90,35 @@ OverrideFreeze = Annotated[bool, typer.Option(
 OverrideHold = Annotated[bool, typer.Option(
     "--override-hold", envvar="PROMOTER_OVERRIDE_HOLD",
     help="Change ENV although it is held (needs --reason; recorded).")]
-Reason = Annotated[str | None, typer.Option(
-    "--reason", envvar="PROMOTER_REASON", metavar="TEXT",
-    help="Why, recorded in the commit: needed by the overrides, by a hold, and by a rollback "
-         "inside a freeze window.")]
+
+
+def seconds_or_duration(value: str | float) -> float:
+    """--timeout: seconds (`3600`) or a duration (`15m`, `1h30m`); not negative."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = parse_duration(text).total_seconds()
+        except ValueError as exc:
+            raise typer.BadParameter(f"{exc} (or seconds)") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise typer.BadParameter(f"{text!r} is not a number of seconds or a duration ({FORMS})")
+    return seconds
+
+
+Wait = Annotated[bool, typer.Option(
+    "--wait", envvar="PROMOTER_WAIT",
+    help="Poll until decided, at most --timeout: pr-status until merged or closed, promote "
+    "until the target's gates pass or fail.")]
+Timeout = Annotated[float, typer.Option(
+    "--timeout", envvar="PROMOTER_TIMEOUT", metavar="DURATION", parser=seconds_or_duration,
+    show_default="1h", help="How long --wait polls at most: seconds (3600) or a duration (15m).")]
+Interval = Annotated[float, typer.Option(
+    "--interval", envvar="PROMOTER_INTERVAL", metavar="SECONDS", min=0.01,
+    help="Seconds between polls.")]
 
 
 @dataclass(frozen=True)
@@ -97,28 +145,30 @@ def write_repository(repository: Repo = ".", branch: Branch = None, config: Conf
 
 
 def commit_options(dry_run: DryRun = False, message: Message = None, skip_ci: SkipCi = False,
-                   max_attempts: MaxAttempts = 10) -> CommitOptions:
-    """How a change is recorded."""
+                   max_attempts: MaxAttempts = 10, commit_via: CommitVia = None,
+                   sign: Sign = False, require_approval: RequireApproval = False,
+                   override_approval: OverrideApproval = False,
+                   reason: Reason = None) -> CommitOptions:
+    """How a change is recorded, and what it needs approved; --reason is also the reason of
+    --override-freeze, --override-hold and a hold."""
     environ = dict(os.environ)
     return CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
-                         max_attempts=max_attempts, environ=environ, now=clock_of(environ))
+                         max_attempts=max_attempts, environ=environ, now=clock_of(environ),
+                         commit_via=commit_via, sign=sign, require_approval=require_approval,
+                         override_approval=override_approval, reason=reason)
 
 
-def deploy_overrides(override_freeze: OverrideFreeze = False, override_hold: OverrideHold = False,
-                     reason: Reason = None) -> Overrides:
-    """What set-image and promote may be let through: a freeze window, a hold."""
-    return Overrides(reason=reason, freeze=override_freeze, hold=override_hold)
+def deploy_overrides(override_freeze: OverrideFreeze = False,
+                     override_hold: OverrideHold = False) -> Overrides:
+    """What set-image and promote may be let through: a freeze window, a hold (the reason is
+    the commit options' --reason)."""
+    return Overrides(freeze=override_freeze, hold=override_hold)
 
 
-def rollback_overrides(override_hold: OverrideHold = False, reason: Reason = None) -> Overrides:
+def rollback_overrides(override_hold: OverrideHold = False) -> Overrides:
     """A rollback is never stopped by a freeze window (it needs only --reason there), but is
     by a hold."""
-    return Overrides(reason=reason, hold=override_hold)
-
-
-def reason_option(reason: Reason = None) -> Overrides:
-    """--reason alone: why a hold is placed."""
-    return Overrides(reason=reason)
+    return Overrides(hold=override_hold)
 
 
 def dry_run_option(dry_run: DryRun = False) -> bool:

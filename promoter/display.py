@@ -18,11 +18,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from promoter.display_pipeline import show_pipeline
 from promoter.sanitize import strip_control
 from promoter.trailers import SUBJECT_VERB, split_source
 
 if TYPE_CHECKING:
-    from promoter.history import HistoryEntry
     from promoter.holds import Hold
     from promoter.promotion import ChangeResult, EnvironmentStatus, Validation
     from promoter.pullrequest import PullRequestReport
@@ -111,6 +111,10 @@ class Display:
     def error(self, text: str) -> None:
         self.err.print(f"[bold red]promoter: error:[/] {escape(text)}")
 
+    def note(self, text: str) -> None:
+        """Progress on stderr (promote --wait), so a CI log hears from promoter."""
+        self.err.print(f"[dim]promoter:[/] {escape(text)}")
+
     # ------------------------------------------------------------------------- changes
 
     def change(self, result: ChangeResult) -> None:
@@ -120,6 +124,7 @@ class Display:
                            "commit")
             return
         self.deltas(result)
+        self.gates(result.gate)
         self.policy(result)
         verb = SUBJECT_VERB.get(result.action, result.action)
         if result.dry_run:
@@ -131,6 +136,17 @@ class Display:
             self.proposed(result, verb)
         else:
             self.committed(result, verb)
+        self.approval(result)
+
+    def approval(self, result: ChangeResult) -> None:
+        """Who approved the change in CircleCI, and an overridden requirement's reason."""
+        approval = result.approval
+        for approver in approval.approvers if approval else ():
+            job = f" (approval job {escape(approver.job)})" if approver.job else ""
+            self.out.print(f"  approved by {escape(approver.approved_by())}{job}")
+        if approval and approval.override:
+            self.out.print(f"  [yellow]approval requirement overridden[/]: "
+                           f"{escape(approval.override)}")
 
     def deltas(self, result: ChangeResult, colour: bool = True) -> None:
         """One line per changed image: `name  old → new` (old red, new green); a renamed
@@ -156,6 +172,16 @@ class Display:
             self.out.print(f"  released: was {escape(hold_text(result.hold))}")
         for override in result.overrides:
             self.out.print(f"  [yellow]override[/] {escape(override)}")
+
+    def gates(self, gate: dict[str, Any] | None) -> None:
+        """What let a promotion through: `gates: argocd/web-staging success on 3f2a9c1e0b7d;
+        soak 47m`."""
+        if not gate:
+            return
+        parts = [f"{g['context']} {g['state']} on {g['commit'][:SHORT]}" for g in gate["gates"]]
+        if gate.get("soak"):
+            parts.append(f"soak {gate['soak']}")
+        self.out.print(f"  gates: {escape('; '.join(parts))}")
 
     def proposed(self, result: ChangeResult, verb: str) -> None:
         pr = result.pull_request or {}
@@ -202,7 +228,9 @@ class Display:
                            "branch's history")
             return
         self.out.print(f"history of {escape(result['environment'])}")
-        self.out.print(history_table(result["entries"]))
+        from promoter.display_history import history_table  # (which uses this module's helpers)
+
+        self.out.print(history_table(result["entries"], self.out.width))
 
     def validation(self, result: dict[str, Any]) -> None:
         item: Validation
@@ -216,15 +244,7 @@ class Display:
                                f"{escape(item.error)}")
 
     def pipeline(self, report: Any) -> None:
-        for line in report.checked:
-            self.out.print(f"  checked: {escape(line)}")
-        for finding in report.findings:
-            self.err.print(f"[red]✘[/] {escape(report.path)}: workflow "
-                           f"{escape(finding.workflow)}, job {escape(finding.job)}: "
-                           f"{escape(finding.message)}")
-        if report.ok:
-            self.out.print(f"[green]✔[/] {escape(report.path)}: no path reaches a guarded "
-                           "environment without approval")
+        show_pipeline(self.out, self.err, report, table)
 
     def pr_status(self, report: PullRequestReport) -> None:
         pr = report.status.pr
@@ -242,6 +262,8 @@ class Display:
         if report.status.changes_requested:
             names = ", ".join(report.status.changes_requested)
             self.out.print(f"  changes requested by: {escape(names)}")
+        if report.gate is not None:
+            self.gates(report.gate.to_json())
 
 
 def images_text(result: ChangeResult) -> str:
@@ -324,42 +346,3 @@ def _status_rows(env: EnvironmentStatus) -> list[list[str]]:
                      escape(entry.new_name or entry.name), escape(version),
                      escape(env.source or "") if first else "", sync if first else ""])
     return rows
-
-
-def history_table(entries: list[HistoryEntry]) -> Table:
-    """One row per change: commits and tags shortened to 12 characters, the build as #N."""
-    builds = any(e.record.build_url for e in entries)
-    grid = table()
-    grid.add_column("date", min_width=len("03:14 +00:00"))
-    grid.add_column("commit", no_wrap=True, min_width=SHORT)
-    grid.add_column("author", overflow="fold", min_width=8)
-    grid.add_column("action", min_width=SHORT)
-    grid.add_column("images", overflow="ellipsis", min_width=TAG_MIN)
-    if builds:
-        grid.add_column("build", no_wrap=True)
-    for entry in entries:
-        record = entry.record
-        grid.add_row(escape(short_date(entry.date)), escape(entry.commit[:SHORT]),
-                     escape(entry.author.split(" <", 1)[0]), escape(history_action(entry)),
-                     escape("\n".join(history_details(entry))),
-                     *([build_link(record.build_url)] if builds else []))
-    return grid
-
-
-def history_action(entry: HistoryEntry) -> str:
-    """`promote from staging at 3f2a9c1…`, `rollback + hold`, `hold`, `release`."""
-    record, source = entry.record, short_source(entry.record.source)
-    action = f"{record.action} from {source}" if source else record.action
-    if entry.hold is not None and entry.hold.change != record.action:
-        action += f" + {entry.hold.change}"
-    return action
-
-
-def history_details(entry: HistoryEntry) -> list[str]:
-    """The images and tags, what it did to the hold, and what it overrode: one line each."""
-    lines = [f"{i.name} {short_ref(i.tag, i.digest)}" for i in entry.record.images]
-    if entry.hold is not None:
-        reason = f": {entry.hold.hold.reason}" if entry.hold.hold else ""
-        lines.append(f"{'held' if entry.hold.change == 'hold' else 'released'}{reason}")
-    lines += [f"override {override}" for override in entry.record.overrides]
-    return lines

@@ -68,6 +68,10 @@ class HistoryEntry:
             ],
             "source": self.record.source,
             "build_url": self.record.build_url,
+            "gates": [gate.to_json() for gate in self.record.gates],
+            "soak": self.record.soak,
+            "triggered_by": self.record.triggered_by,
+            "approved_by": [approver.to_json() for approver in self.record.approvals],
             "hold": self.hold.to_json() if self.hold else None,
             "overrides": list(self.record.overrides),
         }

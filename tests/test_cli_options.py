@@ -29,7 +29,7 @@ NARROW = {"COLUMNS": "80"}
 WIDE = {"COLUMNS": "250"}
 REPO_VARS = ("PROMOTER_REPO", "PROMOTER_BRANCH", "PROMOTER_CONFIG")
 COMMIT_VARS = ("PROMOTER_PUSH", "PROMOTER_DRY_RUN", "PROMOTER_MESSAGE", "PROMOTER_SKIP_CI",
-               "PROMOTER_MAX_ATTEMPTS")
+               "PROMOTER_MAX_ATTEMPTS", "PROMOTER_COMMIT_VIA", "PROMOTER_SIGN")
 OUTPUT_VARS = ("PROMOTER_JSON", "PROMOTER_DEBUG")
 CHANGE_VARS = (*REPO_VARS, *COMMIT_VARS, *OUTPUT_VARS)
 READ_VARS = (*REPO_VARS, *OUTPUT_VARS)
@@ -37,11 +37,11 @@ OVERRIDE_VARS = ("PROMOTER_OVERRIDE_FREEZE", "PROMOTER_OVERRIDE_HOLD", "PROMOTER
 HELP_VARS: dict[str, tuple[str, ...]] = {
     "set-image": (*CHANGE_VARS, "PROMOTER_NEW_NAME", *OVERRIDE_VARS),
     "promote": (*CHANGE_VARS, "PROMOTER_TAG", "PROMOTER_IMAGE", "PROMOTER_FROM", "PROMOTER_PR",
-                *OVERRIDE_VARS),
+                "PROMOTER_WAIT", "PROMOTER_TIMEOUT", "PROMOTER_INTERVAL", *OVERRIDE_VARS),
     "rollback": (*CHANGE_VARS, "PROMOTER_TO", "PROMOTER_PR", "PROMOTER_HOLD",
                  "PROMOTER_OVERRIDE_HOLD", "PROMOTER_REASON"),
     "hold": (*CHANGE_VARS, "PROMOTER_REASON"),
-    "release": CHANGE_VARS,
+    "release": (*CHANGE_VARS, "PROMOTER_REASON"),  # --reason: with --override-approval
     "status": READ_VARS,
     "diff": READ_VARS,
     "history": (*READ_VARS, "PROMOTER_LIMIT"),
@@ -127,9 +127,9 @@ def test_help_at_80_columns_has_no_type_placeholders(command: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "panels"), [
-    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("promote", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Output")),
+    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("promote", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
     ("status", ("Repository", "Output")),
     ("history", ("Arguments", "Options", "Repository", "Output")),
     ("pr-status", ("Arguments", "Options", "Repository", "Commit", "Output")),
@@ -143,8 +143,10 @@ def test_help_groups_the_options_in_panels(command: str, panels: tuple[str, ...]
 
 @pytest.mark.parametrize(("panel", "flags"), [
     ("Repository", ("--repo", "--branch", "--config", "--push")),
-    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts")),
+    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts", "--commit-via",
+                "--sign")),
     ("Output", ("--json", "--debug")),
+    ("Approval", ("--require-approval", "--override-approval", "--reason")),
 ])
 def test_each_panel_holds_its_group(panel: str, flags: tuple[str, ...]) -> None:
     text = help_text("promote")
@@ -157,7 +159,8 @@ def test_flags_show_no_value_and_value_options_show_a_metavar() -> None:
     text = help_text("pr-status", env=WIDE)
     assert re.search(r"--wait\s+Poll", text)
     assert re.search(r"--number\s+N \[x>=1\]", text)
-    assert re.search(r"--timeout\s+SECONDS", text)
+    assert re.search(r"--timeout\s+DURATION", text)
+    assert re.search(r"--interval\s+SECONDS", text)
     assert re.search(r"--repo\s+PATH\|URL", text)
     assert re.search(r"--config\s+FILE", text)
     assert re.search(r"--message\s+-m\s+TEXT", help_text("set-image", env=WIDE))

@@ -35,6 +35,11 @@ def test_parses_environments_sources_and_pr() -> None:
     assert cfg.tag_matches("abc1234")
 
 
+def test_commit_via_is_git_unless_promoter_yaml_says_api() -> None:
+    assert parse_config(GOOD).commit_via == "git"
+    assert parse_config(GOOD + "commit_via: api\n").commit_via == "api"
+
+
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
@@ -50,6 +55,7 @@ def test_parses_environments_sources_and_pr() -> None:
         ("environments:\n  - name: a\n  - name: a\n    name: b\n", 4, "malformed YAML"),
         ("environments:\n  - name: a\n    path: o/x\n  - name: b\n    path: o/x/\n", 5,
          "share the overlay"),
+        ("environments:\n  - name: a\ncommit_via: svn\n", 3, "commit_via must be git or api"),
     ],
 )
 def test_malformed_config_names_the_line(text: str, line: int, words: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from promoter.gitrepo import open_workspace
 from promoter.history import HistoryEntry, environment_history, environment_history_with_skipped
 from promoter.kustomize.document import read_images
-from promoter.trailers import ImageTrailer, Record, format_message
+from promoter.trailers import GateTrailer, ImageTrailer, Record, format_message
 from tests.test_trailers import squash_message
 
 STAGING = "overlays/staging/kustomization.yaml"
@@ -62,9 +62,23 @@ def test_history_entry_json() -> None:
                    {"name": "ghcr.io/org/api", "tag": None, "digest": DIGEST}],
         "source": FULL.source,
         "build_url": FULL.build_url,
+        "gates": [],
+        "soak": None,
+        "triggered_by": FULL.triggered_by,
+        "approved_by": [],
         "hold": None,
         "overrides": [],
     }
+
+
+def test_history_entry_json_shows_what_let_a_promotion_through() -> None:
+    gated = replace(FULL, gates=(GateTrailer("argocd/web-staging", "success", "e" * 40),),
+                    soak="47m")
+    data = HistoryEntry("c" * 40, "2024-03-01T00:00:00+00:00", "A <a@example.com>",
+                        gated).to_json()
+    assert data["gates"] == [{"context": "argocd/web-staging", "state": "success",
+                              "commit": "e" * 40}]
+    assert data["soak"] == "47m"
 
 
 # --- reading history from real repositories -----------------------------------------------

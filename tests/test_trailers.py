@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promoter.trailers import (
+    GateTrailer,
     ImageTrailer,
     Record,
     ci_metadata,
@@ -261,3 +263,33 @@ def test_ci_metadata() -> None:
     assert ci_metadata({"CIRCLE_USERNAME": "", "HOME": "/root"}) == {}
     record = staging("v1", **ci_metadata(circle))
     assert record.triggered_by == "alice"
+
+
+# --- what let a promotion through: Promoter-Gate and Promoter-Soak --------------------------
+
+GATED = replace(FULL, gates=(GateTrailer("argocd/web-staging", "success", "e" * 40),
+                             GateTrailer("build (ubuntu) = 1@x", "success", "e" * 40)),
+                soak="47m")
+
+
+def test_gates_and_soak_are_trailers_after_the_source(tmp_path: Path) -> None:
+    message = format_message(GATED)
+    lines = interpret_trailers(message, tmp_path)
+    assert lines[lines.index(f"Promoter-Source: staging@{'f' * 40}") + 1:][:3] == [
+        f"Promoter-Gate: argocd/web-staging=success@{'e' * 40}",
+        f"Promoter-Gate: build (ubuntu) = 1@x=success@{'e' * 40}",
+        "Promoter-Soak: 47m",
+    ]
+
+
+def test_gates_and_soak_are_read_back() -> None:
+    assert parse_record(format_message(GATED)) == GATED
+    assert parse_record(format_message(FULL)) == FULL  # none: none read back
+
+
+@pytest.mark.parametrize("value", ["argocd", "argocd=success", "=success@abc", "a=@abc",
+                                   "a=success@", "a=success@ab c", "a=succ ess@abc"])
+def test_a_malformed_gate_trailer_is_skipped(value: str) -> None:
+    record = parse_record(f"x\n\nPromoter-Action: promote\nPromoter-Environment: p\n"
+                          f"Promoter-Gate: {value}\n")
+    assert record is not None and record.gates == ()

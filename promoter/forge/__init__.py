@@ -1,17 +1,18 @@
-"""Pull-request forges: which provider serves a repository (provider_for), the provider-neutral
-Protocol and types (base.py), the pull-request body (body.py), and GitHub (github/)."""
+"""Pull-request forges: which provider serves a repository (provider_for, statuses_for), the
+provider-neutral Protocols and types (base.py), the pull-request body (body.py), and GitHub
+(github/)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
-
-import httpx
+from dataclasses import dataclass
 
 from promoter.config import Config
 from promoter.errors import UsageError
 from promoter.forge.base import (
+    CommitCheck,
+    CommitStatuses,
     Draft,
     PullRequest,
     PullRequestExists,
@@ -31,10 +32,15 @@ from promoter.forge.github.hosts import (
 )
 from promoter.gitrepo import is_url
 from promoter.sanitize import foreign, redact
+from promoter.webapi import is_http_url
 
 API_URL_VARIABLE = "PROMOTER_GITHUB_API_URL"
 
 __all__ = [
+    "COMMIT_STATUSES",
+    "PULL_REQUESTS",
+    "CommitCheck",
+    "CommitStatuses",
     "Draft",
     "GitHubProvider",
     "PullRequest",
@@ -45,37 +51,57 @@ __all__ = [
     "Review",
     "pr_body",
     "provider_for",
+    "statuses_for",
 ]
 
 
-def provider_for(remote_url: str, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:
+@dataclass(frozen=True)
+class Purpose:
+    """What the provider is for, in the words of its usage errors."""
+
+    doing: str  # "open the pull request in"
+    permissions: str  # the fine-grained permissions the token needs
+
+
+PULL_REQUESTS = Purpose("open the pull request in", "Pull requests: write and Contents: write")
+COMMIT_STATUSES = Purpose("read the commit statuses of",
+                          "Commit statuses: read and Checks: read")
+
+
+def provider_for(remote_url: str, cfg: Config, environ: Mapping[str, str], *,
+                 purpose: Purpose = PULL_REQUESTS) -> GitHubProvider:
     """The provider of the repository at `remote_url` ("" when it has none): GitHub.
 
     The token from PROMOTER_GITHUB_TOKEN, else GITHUB_TOKEN; OWNER/REPO from the remote URL,
     else PROMOTER_GITHUB_REPOSITORY, else pr.repository in promoter.yaml; the API from
     PROMOTER_GITHUB_API_URL, else api.github.com for a github.com (or a local) remote.
-    UsageError says which of these is missing.
+    UsageError says which of these is missing (and what for: `purpose`).
     """
-    owner, repo = _repository(remote_url, cfg, environ)
+    owner, repo = _repository(remote_url, cfg, environ, purpose)
     api = _api_url(remote_url, environ)
     token = token_from_env(environ)
     if token is None:
         raise UsageError(
             "no GitHub token: set PROMOTER_GITHUB_TOKEN or GITHUB_TOKEN",
-            hint="a token with the repo scope, or fine-grained Pull requests: write and "
-            "Contents: write",
+            hint=f"a token with the repo scope, or fine-grained {purpose.permissions}",
         )
     return GitHubProvider(owner, repo, token, api_url=api)
 
 
-def _repository(url: str, cfg: Config, environ: Mapping[str, str]) -> tuple[str, str]:
+def statuses_for(remote_url: str, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:
+    """provider_for, to read commit statuses and check runs (promotion gates)."""
+    return provider_for(remote_url, cfg, environ, purpose=COMMIT_STATUSES)
+
+
+def _repository(url: str, cfg: Config, environ: Mapping[str, str],
+                purpose: Purpose) -> tuple[str, str]:
     found = repository_from_remote_url(url)
     if found is not None:
         return found
     named = environ.get("PROMOTER_GITHUB_REPOSITORY") or cfg.pr.repository
     if not named or not re.fullmatch(r"[\w.-]+/[\w.-]+", named):
         raise UsageError(
-            "cannot tell which GitHub repository to open the pull request in",
+            f"cannot tell which GitHub repository to {purpose.doing}",
             hint="use a GitHub remote URL, or set PROMOTER_GITHUB_REPOSITORY=OWNER/REPO or "
             "pr.repository in promoter.yaml",
         )
@@ -85,25 +111,13 @@ def _repository(url: str, cfg: Config, environ: Mapping[str, str]) -> tuple[str,
 
 def _checked_api_url(value: str) -> str:
     """value, when it is an http(s) URL with a host that httpx can send to; else UsageError."""
-    if not _is_http_url(value):
+    if not is_http_url(value):
         raise UsageError(
             f"{API_URL_VARIABLE}={foreign(value, 200)!r} is not an http(s) URL with a host",
             hint=f"set {API_URL_VARIABLE} to the GitHub REST API (github.com: {DEFAULT_API_URL}; "
             "GitHub Enterprise Server: https://HOST/api/v3), or unset it",
         )
     return value
-
-
-def _is_http_url(value: str) -> bool:
-    if any(char.isspace() or not char.isprintable() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # ValueError unless a number from 0 to 65535
-        httpx.URL(value)
-    except (ValueError, httpx.InvalidURL):
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _api_url(url: str, environ: Mapping[str, str]) -> str:

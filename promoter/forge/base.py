@@ -1,14 +1,16 @@
 """What promoter needs from a pull-request forge, independent of the provider.
 
 A provider (GitHub today; GitLab merge requests or Bitbucket later) is one class that
-satisfies `PullRequestProvider`. Everything above it (promoter.pullrequest, the CLI)
-only uses this Protocol and the frozen dataclasses below.
+satisfies `PullRequestProvider`, which includes `CommitStatuses` (what a sync agent reported on
+a commit, for promotion gates). Everything above it (promoter.pullrequest, promoter.promotion's
+gates, the CLI) only uses these Protocols and the frozen dataclasses below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from promoter.errors import ForgeError
@@ -18,6 +20,10 @@ CLOSED = "closed"
 APPROVED = "approved"
 CHANGES_REQUESTED = "changes-requested"
 WAITING = "waiting"
+
+SUCCESS = "success"
+PENDING = "pending"
+FAILURE = "failure"
 
 #: Review states that decide a reviewer's verdict; COMMENTED and PENDING do not change it.
 _DECISIVE_REVIEW_STATES = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
@@ -97,7 +103,25 @@ class PullRequestIncomplete(ForgeError):
         self.problems = tuple(problems)
 
 
-class PullRequestProvider(Protocol):
+@dataclass(frozen=True)
+class CommitCheck:
+    """What one commit status (by context) or check run (by name) says about a commit."""
+
+    name: str  # the status's context or the check run's name
+    state: str  # SUCCESS, PENDING or FAILURE
+    detail: str  # as the forge said it: "error", "in_progress", "timed_out", "success", ...
+    at: datetime | None  # when it reached that state (a check run not completed: None)
+    kind: str  # "status" or "check-run"
+
+
+class CommitStatuses(Protocol):
+    def commit_checks(self, sha: str) -> tuple[CommitCheck, ...]:
+        """The latest commit status of each context and the latest check run of each name on
+        commit `sha` (a full commit id)."""
+        ...
+
+
+class PullRequestProvider(CommitStatuses, Protocol):
     def find_open(self, *, head_prefix: str, base: str) -> PullRequest | None:
         """The open PR into `base` whose head branch (this repository) starts with head_prefix."""
         ...

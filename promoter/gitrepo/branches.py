@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from promoter.errors import GitError, PushRejected, UsageError
-from promoter.gitrepo.command import GitRunner, detail
+from promoter.gitrepo.command import GitRunner, check, detail
 from promoter.gitrepo.rejection import push_rejection, remote_said, retryable
 
 if TYPE_CHECKING:
@@ -77,3 +77,19 @@ class Branches:
             reason = push_rejection(result.text) or detail(result)
             raise GitError(f"cannot delete branch {branch} on {ws.runner.describe(ws.remote)}: "
                            f"{reason}", hint="check network access and credentials")
+
+    def fetch(self, branch: str) -> str:
+        """Fetch refs/heads/BRANCH from the remote (no local branch changes) and return the
+        commit it points at, whose content can then be read (Log.file_at)."""
+        ws = self._ws
+        if ws.remote is None:
+            raise GitError(f"branch {ws.branch} in {ws.where} has no remote to fetch from")
+        depth = [f"--depth={ws.depth}"] if ws.depth is not None else []
+        result = ws.runner.run("fetch", "--quiet", "--no-tags", *depth, "--", ws.remote,
+                               f"refs/heads/{branch}", remote=ws.remote)
+        if not result.ok:
+            raise GitError(f"cannot fetch branch {branch} from "
+                           f"{ws.runner.describe(ws.remote)}: {detail(result)}",
+                           hint="check network access and credentials")
+        return check(ws.runner.run("rev-parse", "--verify", "FETCH_HEAD^{commit}"),
+                     "cannot read the fetched commit").text.strip()

@@ -71,6 +71,25 @@ class Log:
             commits = self._log_lines(*args, "HEAD", "--", path)
         return commits
 
+    def first_parent(self, path: str | None = None, *, start: str = "HEAD",
+                     max_count: int | None = None) -> list[tuple[str, str]]:
+        """(sha, committer date in strict ISO 8601) of the commits on start's first-parent
+        line, newest first: the branch's own tips, as a sync agent saw them. With path, only
+        those that changed path compared with their first parent (a merge that brought a
+        change in is listed, the side branch's commits are not)."""
+        args = ["--first-parent", "--format=%H %cI"]
+        if max_count is not None:
+            args.append(f"--max-count={max_count}")
+        result = check(self._ws.runner.run("log", *args, start, "--", *([path] if path else [])),
+                       f"cannot read the history of {self._ws.where}")
+        return [(sha, date) for sha, _, date in (line.partition(" ")
+                                                 for line in result.text.splitlines()) if sha]
+
+    def message(self, commit: str) -> str:
+        """The full message of commit."""
+        return check(self._ws.runner.run("log", "-1", "--format=%B", commit, "--"),
+                     f"cannot read commit {commit} in {self._ws.where}").text
+
     def file_at(self, commit: str, path: str) -> str | None:
         """Content of path at commit, or None when absent (or a directory). No newline changes."""
         blob = self._blob(commit, path)

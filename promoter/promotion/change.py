@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 
 from promoter.config import load_config
@@ -17,15 +17,19 @@ from promoter.filesession import FileSession, file_session
 from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
+from promoter.gitrepo.signing import check_signing, signing_key
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageDelta, deltas
 from promoter.kustomize.files import FileEdit
 from promoter.kustomize.session import EditSession, edit_session
 from promoter.kustomize.verify import set_images_verified
+from promoter.promotion.approval import ApprovalGate
 from promoter.promotion.guards import settled
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
+from promoter.promotion.viaapi import Landed, Lander, api_lander, commit_via
+from promoter.promotion.waiting import ready_plan
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 
 _ASK_TIMEOUT = 30.0  # seconds to ask the remote, after an interrupt, whether a push arrived
@@ -44,18 +48,19 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
     if guarded:
         planner = settled(planner, action, opts)
     push = repo.push and not opts.dry_run
-    progress = _Progress()
+    progress, approvals = _Progress(), ApprovalGate(opts)
     try:
         with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
-                            read_only=opts.dry_run) as ws:
-            if not opts.dry_run:
-                check_local_copy(ws)
+                            read_only=opts.dry_run) as ws, landing(ws, repo, opts) as lander:
             start = ws.head()
+            progress.lander = lander
             try:
                 with private_workspace(ws) as work:
-                    result = _attempts(work, opts, action, planner, repo.config, progress)
+                    result = _attempts(work, opts, action, planner, repo.config, progress,
+                                       approvals)
                     end = work.head()
-                return result if opts.dry_run else _published(ws, start, end, result)
+                done = result if opts.dry_run else _published(ws, start, end, result)
+                return approvals.noted(done)
             except KeyboardInterrupt as exc:
                 raise progress.interrupted(ws) from exc
     except KeyboardInterrupt as exc:  # while opening, or while removing the temporary clone
@@ -77,6 +82,33 @@ def checked_options(repo: RepoOptions, opts: CommitOptions) -> CommitOptions:
     return opts.policy_checked()
 
 
+@contextmanager
+def landing(ws: Workspace, repo: RepoOptions, opts: CommitOptions) -> Iterator[Lander]:
+    """How the commit will reach the branch (git push, or the GitHub API), once everything it
+    needs is checked: the local copy, the signing key (--sign), GitHub's token (api)."""
+    if not opts.dry_run:
+        check_local_copy(ws)
+    via_api = commit_via(opts, ws, repo) == "api"
+    if opts.sign and not via_api:  # (api_lander refuses --sign)
+        if opts.dry_run:
+            signing_key(ws)  # configured; the dry run signs nothing
+        else:
+            check_signing(ws)
+    with api_lander(ws, repo, opts) if via_api else nullcontext(GitPush()) as lander:
+        yield lander
+
+
+class GitPush:
+    """Lander: the commit reaches the branch with git push."""
+
+    def land(self, ws: Workspace, sha: str, message: str) -> Landed:
+        ws.push_upstream()
+        return Landed(sha)
+
+    def interrupted(self, ws: Workspace, sha: str, branch: str) -> Interrupted:
+        return interrupted_push(ws, sha, branch)
+
+
 @dataclass
 class _Progress:
     """How far a change got: what an interrupt message must say."""
@@ -84,6 +116,7 @@ class _Progress:
     pushing: str | None = None  # the commit a push was started for
     branch: str = ""
     pushed: bool = False  # the push of `pushing` returned successfully
+    lander: Lander | None = None  # how it is pushed: which asks the remote after an interrupt
 
     def interrupted(self, ws: Workspace | None) -> Interrupted:
         if self.pushing is None:
@@ -91,7 +124,8 @@ class _Progress:
                                pushed=False)
         if not self.pushed:
             if ws is not None:
-                return interrupted_push(ws, self.pushing, self.branch)
+                lander = self.lander or GitPush()
+                return lander.interrupted(ws, self.pushing, self.branch)
             return Interrupted(
                 f"interrupted after a push of commit {self.pushing[:12]} to branch "
                 f"{self.branch} was started; promoter could not ask the remote whether it "
@@ -114,12 +148,12 @@ def _published(ws: Workspace, start: str, end: str, result: ChangeResult) -> Cha
 
 
 def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
-              config: str | None, progress: _Progress) -> ChangeResult:
+              config: str | None, progress: _Progress, approvals: ApprovalGate) -> ChangeResult:
     for attempt in opts.retry_policy().tries():
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
-        plan = planner(ws, load_config(ws.root, config))
-        result = _attempt(ws, plan, action, opts, attempt.number, progress)
+        plan = ready_plan(ws, planner, lambda: load_config(ws.root, config), opts)
+        result = _attempt(ws, plan, action, opts, attempt.number, progress, approvals)
         if result is not None:
             return result
     raise PushRejected(
@@ -130,28 +164,31 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
-             attempt: int, progress: _Progress) -> ChangeResult | None:
+             attempt: int, progress: _Progress, approvals: ApprovalGate) -> ChangeResult | None:
     """One plan-edit-commit-push in the private checkout. None means: rejected because the
-    branch moved, try again."""
+    branch moved, try again. A change is checked by the ApprovalGate before it is committed."""
     if opts.dry_run:
-        return preview(ws, plan, action, attempt)
+        return approvals.approved(preview(ws, plan, action, attempt), plan)
     with edited(ws, plan, action, attempt) as (base, edits):
         if not base.changed:
             return base
+        base = approvals.approved(base, plan)
+        plan = replace(plan, approval=base.approval)
         message = commit_message(plan, action, base.images, opts)
-        sha = commit_kept(ws, edits, message)
+        sha = commit_kept(ws, edits, message, sign=opts.sign)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     progress.pushing, progress.branch = sha, ws.upstream_branch or ws.branch
     try:
-        ws.push_upstream()
+        landed = (progress.lander or GitPush()).land(ws, sha, message)
     except PushRejected as exc:
         if exc.retryable:
             progress.pushing = None  # the remote refused it: nothing of it arrived
             return None  # the branch moved: the caller syncs (dropping this commit) and retries
         raise
-    progress.pushed = True
-    return replace(base, commit=sha, pushed=True, message=message)
+    progress.pushing, progress.pushed = landed.commit, True
+    return replace(base, commit=landed.commit, pushed=True, message=message,
+                   commit_via=landed.via, verification=landed.verification)
 
 
 def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Interrupted:
@@ -227,9 +264,10 @@ def _edit_overlay(ws: Workspace, plan: Plan, stack: ExitStack,
     return deltas(plan.changes, before, read_images(edit.after, source=rel))
 
 
-def commit_kept(ws: Workspace, edits: Edits, message: str) -> str:
-    """Commit the changed files of the sessions; from then on the edits are kept."""
-    sha = ws.commit([edit.label for edit in edits.changed], message)
+def commit_kept(ws: Workspace, edits: Edits, message: str, *, sign: bool = False) -> str:
+    """Commit the changed files of the sessions (signed with the user's key when `sign`); from
+    then on the edits are kept."""
+    sha = ws.commit([edit.label for edit in edits.changed], message, sign=sign)
     edits.keep()
     return sha
 
@@ -249,7 +287,8 @@ def _result(plan: Plan, action: str, images: tuple[ImageDelta, ...], edits: Edit
             else plan.held.path if plan.held else plan.environment.path)
     return ChangeResult(plan.environment.name, action, bool(changed), None, False, images,
                         "".join(edit.diff() for edit in changed), path, plan.source,
-                        attempts=attempt, hold=plan.held, overrides=plan.overrides)
+                        attempts=attempt, hold=plan.held, overrides=plan.overrides,
+                        gate=plan.gate.to_json() if plan.gate is not None else None)
 
 
 def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
@@ -265,7 +304,10 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         workflow_id=meta.get("workflow_id"),
         triggered_by=meta.get("triggered_by"),
         hold=placed.reason if placed else None,
-        overrides=plan.overrides,
+        gates=plan.gate.gates if plan.gate is not None else (),
+        soak=plan.gate.soak_text if plan.gate is not None else None,
+        approvals=plan.approval.approvers if plan.approval else (),
+        overrides=(*plan.overrides, *(plan.approval.overrides() if plan.approval else ())),
     )
     return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
 

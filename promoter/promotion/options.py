@@ -1,4 +1,5 @@
-"""What a change is given: where the repository is, and how the change is recorded."""
+"""What a change is given: where the repository is, how the change is recorded, and how long it
+may wait for the promotion gates."""
 
 from __future__ import annotations
 
@@ -67,6 +68,20 @@ class Overrides:
                 raise UsageError(f"{flag} needs --reason TEXT: the reason is recorded in the "
                                  "commit", hint=f"{flag} --reason 'why this cannot wait'")
         return replace(self, reason=reason)
+def _quiet(_line: str) -> None:
+    """Say nothing (the default notify)."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """promote --wait: poll the gates until they pass, fail, or `timeout` seconds have passed
+    (measured by `monotonic`); `notify` hears one line per pause, so a CI log shows progress."""
+
+    wait: bool = False
+    timeout: float = 3600.0
+    interval: float = 15.0
+    monotonic: Callable[[], float] = time.monotonic
+    notify: Callable[[str], None] = _quiet
 
 
 @dataclass(frozen=True)
@@ -79,14 +94,21 @@ class CommitOptions:
     max_attempts: int = 10
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sleep: Callable[[float], None] = time.sleep
-    now: Clock = clock.utc_now  # what time it is (freeze windows, when a hold began)
-    overrides: Overrides = field(default_factory=Overrides)
+    now: Clock = clock.utc_now  # what time it is (soak, freeze windows, when a hold began)
+    overrides: Overrides = field(default_factory=Overrides)  # freeze, hold (reason: from --reason)
+    waiting: Waiting = field(default_factory=Waiting)
+    commit_via: str | None = None  # git or api; None: commit_via in promoter.yaml, else git
+    sign: bool = False  # sign the commit with the user's key (user.signingkey, gpg.format)
+    require_approval: bool = False  # --require-approval: refuse a change nobody approved
+    override_approval: bool = False  # --override-approval: let it through, recording `reason`
+    reason: str | None = None  # --reason: why a requirement was overridden
+    approval_check: bool = True  # False for a preview that changes nothing (promoter diff)
 
     def policy_checked(self) -> CommitOptions:
         """These options with the --reason cleaned; UsageError for an override without a reason,
         or a malformed PROMOTER_NOW (the clock is read once to find out)."""
         self.now()
-        return replace(self, overrides=self.overrides.checked())
+        return replace(self, overrides=self.overrides.checked(), reason=clean_reason(self.reason))
 
     def retry_policy(self) -> RetryPolicy:
         """The pauses between attempts when the branch moves under us."""

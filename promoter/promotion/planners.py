@@ -1,5 +1,6 @@
 """The planners: what set-image, promote and rollback change, decided on the branch's current tip
-(and again on the new tip after a rejected push), and the policy checks they apply."""
+(and again on the new tip after a rejected push, or after a pause of promote --wait), and the
+policy checks they apply (promote: the target's gates, promotion.gating)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from promoter.gitrepo import Workspace
 from promoter.kustomize.arguments import image_changes
 from promoter.kustomize.entries import ImageChange, ImageEntry, find_entry
 from promoter.promotion.change import change
+from promoter.promotion.gating import GateContext, GatePass, check_gates
 from promoter.promotion.options import CommitOptions, RepoOptions, clean_reason
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import (
     current_state,
     find_in_history,
+    in_place,
     kustomization_rel,
     previous_state,
     read_entries,
@@ -43,15 +46,22 @@ def set_image(repo: RepoOptions, opts: CommitOptions, environment: str, images: 
     return change(repo, opts, "set-image", plan, depth=1)
 
 
+GATES = GateContext()  # the gates checked with the process's environment and the system's time
+
+
 def promote(repo: RepoOptions, opts: CommitOptions, target: str, *, tag: str | None = None,
             images: Sequence[str] = (), from_env: str | None = None) -> ChangeResult:
     """Copy image entries (tag and digest) from TARGET's source environment."""
-    return change(repo, opts, "promote", promote_planner(target, tag, images, from_env),
+    gates = GateContext(opts.environ, opts.now)
+    return change(repo, opts, "promote", promote_planner(target, tag, images, from_env, gates),
                    depth=None)
 
 
 def promote_planner(target: str, tag: str | None, images: Sequence[str],
-                    from_env: str | None) -> Planner:
+                    from_env: str | None, gates: GateContext | None = GATES) -> Planner:
+    """What promote changes; with `gates` (None only for `diff`, which promotes nothing), the
+    target's gates must let the versions through."""
+
     def plan(ws: Workspace, cfg: Config) -> Plan:
         env, source = _source_of(cfg, target, from_env)
         rel = kustomization_rel(ws, source)
@@ -64,9 +74,21 @@ def promote_planner(target: str, tag: str | None, images: Sequence[str],
         changes = tuple(_copy_change(e, current) for e in entries if e.new_tag or e.digest)
         if not changes:
             raise PolicyError(f"{source.name} has no image tag or digest to promote to {env.name}")
-        return Plan(env, changes, source=f"{source.name}@{at}")
+        gate = _gate(ws, cfg, env, source, entries, current, gates)
+        return Plan(env, changes, source=f"{source.name}@{at}", gate=gate)
 
     return plan
+
+
+def _gate(ws: Workspace, cfg: Config, env: Environment, source: Environment,
+          entries: Sequence[ImageEntry], current: Sequence[ImageEntry],
+          gates: GateContext | None) -> GatePass | None:
+    """The target's gates for the versions it does not have yet; none to pass when it has no
+    gates, when it has every version already, or for `diff` (gates None)."""
+    wanted = [e for e in entries if (e.new_tag or e.digest) and not in_place(e, current)]
+    if env.gates is None or gates is None:
+        return None
+    return check_gates(ws, cfg, env, source, wanted, gates)
 
 
 def rollback(repo: RepoOptions, opts: CommitOptions, environment: str, *,

@@ -77,10 +77,12 @@ def _hold_of(ws: Workspace, environment: str) -> tuple[Hold | None, str | None]:
 
 def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
     """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change; shown
-    in a freeze window and while held too (it changes nothing)."""
+    in a freeze window and while held too (it changes nothing); the gates are promote's to
+    check (diff promotes nothing)."""
     return change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
-                   CommitOptions(dry_run=True), "promote",
-                   promote_planner(target, None, (), source), depth=None, guarded=False)
+                   CommitOptions(dry_run=True, approval_check=False), "promote",
+                   promote_planner(target, None, (), source, gates=None), depth=None,
+                   guarded=False)
 
 
 def history(repo: RepoOptions, environment: str, *, limit: int | None = None

@@ -1,21 +1,29 @@
 """Reading an environment's overlay in a workspace: its kustomization file now and in the past.
 
 `promote --tag` looks for the newest commit at which the source had a tag; `rollback` walks the
-successive image states back. Both read the file's content at each commit (not the trailers).
+successive image states back; the promotion gates ask over which stretch of the branch the
+source had given versions (deployment). All read the file's content at each commit (not the
+trailers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from promoter.config import Environment
 from promoter.containment import confined
-from promoter.errors import KustomizationError, PolicyError, UsageError
+from promoter.errors import ContentError, KustomizationError, PolicyError, UsageError
 from promoter.gitrepo import CommitInfo, Workspace
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageEntry, find_entry
 from promoter.kustomize.files import find_kustomization, read_file
-from promoter.trailers import parse_record
+from promoter.trailers import ImageTrailer, parse_record
+
+#: The commits of a deployment whose statuses the gates read: the newest ones and the deploy
+#: commit (two requests each, on every poll of --wait).
+MAX_GATE_COMMITS = 20
 
 
 def kustomization_rel(ws: Workspace, env: Environment) -> str:
@@ -127,9 +135,98 @@ def _differs(entry: ImageEntry, current: Sequence[ImageEntry]) -> bool:
     return now is None or (now.new_tag, now.digest) != (entry.new_tag, entry.digest)
 
 
+def in_place(entry: ImageEntry, current: Sequence[ImageEntry]) -> bool:
+    """Whether current has an entry for entry's image with the same tag and digest."""
+    now = find_entry(current, entry.name)
+    return now is not None and (now.new_tag, now.digest) == (entry.new_tag, entry.digest)
+
+
 def same_images(source: Sequence[ImageEntry], target: Sequence[ImageEntry]) -> bool:
     for entry in source:
         other = find_entry(target, entry.name)
         if other is None or (other.new_tag, other.digest) != (entry.new_tag, entry.digest):
             return False
     return True
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A commit and its commit time."""
+
+    sha: str
+    time: datetime
+
+    @classmethod
+    def of(cls, sha: str, iso: str) -> Stamp:
+        return cls(sha, datetime.fromisoformat(iso))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The stretch of the branch's own history (its first-parent line: the tips a sync agent
+    synced) during which an environment had given image versions."""
+
+    environment: str
+    images: tuple[ImageTrailer, ...]  # the versions
+    deployed: Stamp  # the commit that deployed them
+    replaced: Stamp | None  # the commit that replaced them; None: still there at the tip
+    commits: tuple[str, ...]  # newest first: the newest of the stretch, and the deploy commit
+
+    def describe(self) -> str:
+        """`web abc1234 since commit 3f2a9c1e0b7d (still deployed)` and the like."""
+        images = ", ".join(image.short() for image in self.images)
+        end = (f"until commit {self.replaced.sha[:12]} replaced it" if self.replaced
+               else "still deployed")
+        return f"{images} in {self.environment} since commit {self.deployed.sha[:12]} ({end})"
+
+
+def deployment(ws: Workspace, rel: str, wanted: Sequence[ImageEntry], env: str) -> Deployment:
+    """The newest stretch of first-parent commits at which ENV's file `rel` had every one of
+    wanted's versions (name, tag, digest); PolicyError when it never had them there."""
+    images = tuple(ImageTrailer(e.name, e.new_tag, e.digest) for e in wanted)
+    ws.log.prefetch(rel)  # the whole history, and every version of the file
+    changes = [Stamp.of(sha, iso) for sha, iso in ws.log.first_parent(rel)]
+    found = _stretch(ws, rel, changes, images)
+    if found is None:
+        listed = ", ".join(image.short() for image in images)
+        raise PolicyError(
+            f"{env} never had {listed} on branch {ws.branch}'s own history (only on a merged "
+            "branch, or not at all): no sync agent can have deployed it",
+            hint=f"promote a version that {env} has run")
+    newest, oldest = found
+    replaced = changes[newest - 1] if newest > 0 else None
+    deployed = changes[oldest]
+    start = f"{replaced.sha}^" if replaced else "HEAD"
+    stretch = [sha for sha, _ in ws.log.first_parent(start=start, max_count=MAX_GATE_COMMITS)]
+    if deployed.sha in stretch:
+        stretch = stretch[:stretch.index(deployed.sha) + 1]
+    else:
+        stretch = [*stretch[:MAX_GATE_COMMITS - 1], deployed.sha]
+    return Deployment(env, images, deployed, replaced, tuple(stretch))
+
+
+def _stretch(ws: Workspace, rel: str, changes: Sequence[Stamp],
+             images: Sequence[ImageTrailer]) -> tuple[int, int] | None:
+    """Indices in changes (newest first) of the newest and oldest version of the newest run of
+    versions that have the images; None when no version has them."""
+    newest: int | None = None
+    for index, stamp in enumerate(changes):
+        has = _has(ws, rel, stamp.sha, images)
+        if has and newest is None:
+            newest = index
+        elif not has and newest is not None:
+            return newest, index - 1
+    return None if newest is None else (newest, len(changes) - 1)
+
+
+def _has(ws: Workspace, rel: str, sha: str, images: Sequence[ImageTrailer]) -> bool:
+    """Whether rel at commit sha has every image's tag and digest (an unreadable or absent
+    file has none)."""
+    try:
+        text = ws.log.file_at(sha, rel)
+        entries = read_images(text, source=f"{rel}@{sha[:12]}") if text is not None else []
+    except ContentError:
+        return False
+    found = [find_entry(entries, image.name) for image in images]
+    return all(entry is not None and (entry.new_tag, entry.digest) == (image.tag, image.digest)
+               for entry, image in zip(found, images, strict=True))

@@ -41,6 +41,8 @@ from promoter.promotion import (
     preview,
     settled,
 )
+from promoter.promotion.approval import ApprovalGate, approval_line
+from promoter.promotion.waiting import ready_plan
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
 from promoter.pullrequest.session import ProviderFactory, clone_target, forge_session
 from promoter.retry import RetryPolicy
@@ -90,27 +92,27 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
     The result's pull_request holds number, url, branch, base, updated, title and warnings
     (what could not be done on an opened pull request, each saying what to do instead).
     """
-    if not repo.push and not opts.dry_run:
-        raise UsageError("--pr pushes a branch; drop --no-push, or use --dry-run",
-                         hint="--dry-run shows the change without committing or pushing")
-    if opts.max_attempts < 1:
-        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
-    opts = opts.policy_checked()
+    opts = _checked(repo, opts)
     url, branch = clone_target(repo)
+    approvals = ApprovalGate(opts)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
+        plan = ready_plan(ws, settled(planner, action, opts),
+                          lambda: load_config(ws.root, repo.config), opts)
         cfg = load_config(ws.root, repo.config)
-        plan = settled(planner, action, opts)(ws, cfg)
         if opts.dry_run:
-            return _preview(ws, cfg, plan, action, opts, provider_factory)
+            return approvals.noted(approvals.approved(
+                _preview(ws, cfg, plan, action, opts, provider_factory), plan))
         overlay = plan.environment.path
         rendered_before = render(ws.root, overlay)
         with edited(ws, plan, action) as (result, edits):
             if not result.changed:
                 return result
+            result = approvals.approved(result, plan)
+            plan = replace(plan, approval=result.approval)
             rendered = _unified(rendered_before, render(ws.root, overlay), f"rendered {overlay}")
             message = commit_message(plan, action, result.images, opts)
             with forge_session(provider_factory, ws, cfg, opts.environ) as provider:
-                sha = commit_kept(ws, edits, message)
+                sha = commit_kept(ws, edits, message, sign=opts.sign)
                 proposal = _Proposal(
                     environment=result.environment,
                     branch=promotion_branch(plan.environment.name), base=ws.branch, sha=sha,
@@ -118,8 +120,19 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                     labels=cfg.pr.labels, reviewers=cfg.pr.reviewers,
                     team_reviewers=cfg.pr.team_reviewers)
                 published = _publish(ws, provider, proposal, opts)
-        return replace(result, commit=sha, pushed=True, message=message,
-                       pull_request=published.info())
+        return approvals.noted(replace(result, commit=sha, pushed=True, message=message,
+                                  pull_request=published.info()))
+
+
+def _checked(repo: RepoOptions, opts: CommitOptions) -> CommitOptions:
+    """The options of a --pr change, with the --reason cleaned (UsageError for what cannot
+    be)."""
+    if not repo.push and not opts.dry_run:
+        raise UsageError("--pr pushes a branch; drop --no-push, or use --dry-run",
+                         hint="--dry-run shows the change without committing or pushing")
+    if opts.max_attempts < 1:
+        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    return opts.policy_checked()
 
 
 def _preview(ws: Workspace, cfg: Config, plan: Plan, action: str, opts: CommitOptions,
@@ -141,6 +154,7 @@ def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) 
         images=[d for d in result.images if d.changed],
         build_url=environ.get("CIRCLE_BUILD_URL"),
         overlay_diff=result.diff, rendered_diff=rendered_diff, action=result.action,
+        approval=approval_line(result.approval),
     )
 
 

@@ -14,7 +14,9 @@ Either way the stand-in checks GitHub's headers, its API prefix and its own cras
 wrong is collected in `problems`, and the fixture fails the test when it is not empty.
 
 Test-side knobs are Python methods (not HTTP): push_branch, add_pull, fail_next,
-merge_after_polls, set_mergeable, review (which goes through the real reviews endpoint).
+merge_after_polls, set_mergeable, review (which goes through the real reviews endpoint), and for
+the promotion gates (standin_statuses.py) post_status (through the real statuses endpoint, as a
+sync agent posts), status_after_reads, add_check_run; `clock` gives new statuses their time.
 
 Optionally (git_dir=) the stand-in is backed by a REAL bare repository: branches and their shas
 are that repository's refs/heads (so `git push` to it is what creates and moves branches), open
@@ -45,7 +47,10 @@ import httpx
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from . import standin_commits  # noqa: F401  (registers createCommitOnBranch)
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+from .standin_graphql import GraphQLEndpoint, graphql_path
+from .standin_statuses import CheckRun, StatusBoard, iso
 
 DOCS = "https://docs.github.com/rest"
 
@@ -56,8 +61,11 @@ OTHER_REVIEWER_TOKEN = "ghp_FAKEotherReviewer0000000000000000"
 BOT = "promoter-bot"
 REVIEWER = "alice"
 OTHER_REVIEWER = "bob"
+SYNC_AGENT_TOKEN = "ghp_FAKEsyncAgentToken0000000000000000"
+SYNC_AGENT = "argocd"
 #: token -> login, for every stand-in the fixtures start
-TOKENS = {TOKEN: BOT, REVIEWER_TOKEN: REVIEWER, OTHER_REVIEWER_TOKEN: OTHER_REVIEWER}
+TOKENS = {TOKEN: BOT, REVIEWER_TOKEN: REVIEWER, OTHER_REVIEWER_TOKEN: OTHER_REVIEWER,
+          SYNC_AGENT_TOKEN: SYNC_AGENT}
 COLLABORATORS = ("carol",)
 
 
@@ -331,6 +339,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", r"/pulls/(?P<number>\d+)/requested_reviewers", "request_reviewers"),
         ("PUT", r"/pulls/(?P<number>\d+)/merge", "merge_pull"),
         ("POST", r"/issues/(?P<number>\d+)/labels", "add_labels"),
+        ("GET", r"/commits/(?P<ref>.+)/status", "combined_status"),
+        ("GET", r"/commits/(?P<ref>.+)/check-runs", "list_check_runs"),
+        ("POST", r"/statuses/(?P<ref>[^/]+)", "create_status"),
     ]
 ]
 
@@ -366,11 +377,14 @@ class GitHubStandIn:
             GitBranches(self.git) if self.git is not None else {"main": fake_sha("main")})
         self.delete_branch_on_merge = delete_branch_on_merge
         self.pulls: dict[int, Pull] = {}
+        self.graphql = GraphQLEndpoint(self)  # POST /graphql (standin_graphql.py)
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self._faults: deque[Fault] = deque()
         self._merge_after: dict[int, int] = {}
         self._next_number = 1
+        self.board = StatusBoard(checker, self.full_name, self._user_json)
+        self.clock: Callable[[], str] = iso  # the time of each status posted from now on
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -475,6 +489,31 @@ class GitHubStandIn:
         url = f"{self.url}/repos/{self.full_name}/pulls/{number}/reviews"
         return httpx.post(url, json=payload, headers=headers)
 
+    def post_status(self, sha: str, context: str, state: str, *,
+                    token: str = SYNC_AGENT_TOKEN) -> httpx.Response:
+        """A sync agent posts a commit status, through the real endpoint (checked too); its
+        time is clock()'s."""
+        payload = {"state": state, "context": context, "description": f"{context} {state}",
+                   "target_url": "https://argocd.example.invalid/applications/web-staging"}
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+                   "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "standin-test"}
+        return httpx.post(f"{self.url}/repos/{self.full_name}/statuses/{sha}", json=payload,
+                          headers=headers)
+
+    def status_after_reads(self, sha: str, context: str, state: str, reads: int) -> None:
+        """The sync agent posts a status on `sha` just before the reads-th read (from now) of
+        its combined status: a status that turns while promoter polls, without any sleep."""
+        with self._lock:
+            self.board.after_reads(sha, reads, lambda: self.board.post(
+                sha, context, state, at=self.clock(), creator=SYNC_AGENT))
+
+    def add_check_run(self, sha: str, name: str, *, status: str = "completed",
+                      conclusion: str | None = "success", at: str | None = None) -> CheckRun:
+        """A check run on `sha` (GitHub Apps create them; no endpoint for it here)."""
+        with self._lock:
+            return self.board.add_check_run(sha, name, status=status, conclusion=conclusion,
+                                            at=at or self.clock())
+
     def calls(self, method: str, path_suffix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(path_suffix)]
 
@@ -495,6 +534,8 @@ class GitHubStandIn:
     def handle(self, method: str, target: str, headers: Headers, raw: bytes) -> tuple[Reply, str]:
         with self._lock:
             split = urlsplit(target)
+            if split.path == graphql_path(self.prefix):
+                return self._graphql(method, split.path, headers, raw), split.path
             if not split.path.startswith(self.prefix + "/"):
                 self.problems.append(f"{method} {target}: outside the API prefix {self.prefix!r}")
                 return Reply(404, {"message": "Not Found", "documentation_url": DOCS}), target
@@ -517,6 +558,28 @@ class GitHubStandIn:
             response = OAResponse(reply.status, data or None, Headers(reply.headers), content_type)
             self.problems.extend(self.checker.response_problems(request, response))
             return reply, path
+
+    def _graphql(self, method: str, path: str, headers: Headers, raw: bytes) -> Reply:
+        """The GraphQL endpoint (not in the OpenAPI description: checked against GitHub's
+        GraphQL schema instead), with the same faults, headers and records as REST."""
+        self._check_headers(method, path, headers)
+        payload = json.loads(raw) if raw else None
+        fault = self._take_fault(method, path)
+        if fault is not None and not fault.after_effect:
+            reply = Reply(fault.status, fault.body, fault.headers)
+        else:
+            user = self._user(headers)
+            if user is None:
+                reply = _error(401, "Bad credentials")
+            elif method != "POST":
+                reply = _error(404, "Not Found")
+            else:
+                reply = Reply(*self.graphql.answer(payload, user))
+            if fault is not None:
+                reply = Reply(fault.status, fault.body, fault.headers)
+        self.requests.append(Recorded(method, path, {}, dict(headers.items()), payload,
+                                      reply.status))
+        return reply
 
     def _check_headers(self, method: str, path: str, headers: Headers) -> None:
         expected = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -562,7 +625,8 @@ class GitHubStandIn:
                 return _error(404, "Not Found")
             call: Callable[..., Reply] = getattr(self, f"_{handler}")
             pull = self.pulls[int(number)] if number is not None else None
-            return call(pull=pull, query=query, payload=payload, user=user, path=path)
+            return call(pull=pull, query=query, payload=payload, user=user, path=path,
+                        ref=match.groupdict().get("ref"))
         self.problems.append(f"{method} {path}: the stand-in does not serve this")
         return _error(404, "Not Found")
 
@@ -690,6 +754,50 @@ class GitHubStandIn:
         return Reply(200, self.checker.example(
             "pull-request-merge-result", sha=pull.merge_commit_sha, merged=True,
             message="Pull Request successfully merged"))
+
+    def _combined_status(self, *, ref: str, query: dict[str, str], path: str,
+                         **_: Any) -> Reply:
+        sha = self._commit_of(ref)
+        if sha is None:
+            return _error(404, f"No commit found for SHA: {ref}")
+        return Reply(*self.board.combined(sha, query, f"{self.url}{path}"))
+
+    def _list_check_runs(self, *, ref: str, query: dict[str, str], path: str,
+                         **_: Any) -> Reply:
+        sha = self._commit_of(ref)
+        if sha is None:
+            return _error(422, f"No commit found for SHA: {ref}")
+        return Reply(*self.board.runs(sha, query, f"{self.url}{path}"))
+
+    def _create_status(self, *, ref: str, payload: Json, user: str, **_: Any) -> Reply:
+        sha = self._commit_of(ref, new=True)
+        if sha is None or sha != ref:
+            return _invalid({"resource": "Status", "code": "custom",
+                             "message": f"No commit found for SHA: {ref}"})
+        payload = payload or {}
+        if payload.get("state") not in ("error", "failure", "pending", "success"):
+            return _invalid({"resource": "Status", "field": "state", "code": "invalid"})
+        status = self.board.post(sha, payload.get("context", "default"), payload["state"],
+                                 at=self.clock(), creator=user,
+                                 description=payload.get("description"),
+                                 target_url=payload.get("target_url"))
+        location = f"{self.url}/repos/{self.full_name}/statuses/{sha}"
+        return Reply(201, self.board.created(status), {"Location": location})
+
+    def _commit_of(self, ref: str, *, new: bool = False) -> str | None:
+        """The commit a ref names: a branch (`main`, `heads/main`) or a full commit id: one
+        of the bare repository's; without one, a branch tip, a commit with statuses or check
+        runs, or (new: a status is being posted) any."""
+        branch = ref.removeprefix("heads/")
+        if branch in self.branches:
+            return self.branches[branch]
+        if not re.fullmatch(r"[0-9a-f]{40}", ref):
+            return None
+        if self.git is not None:
+            return ref if self.git.is_commit(ref) else None
+        known = (new or ref in self.branches.values() or ref in self.board.statuses
+                 or ref in self.board.check_runs)
+        return ref if known else None
 
     def _add_labels(self, *, pull: Pull, payload: Json, **_: Any) -> Reply:
         names = payload.get("labels", []) if isinstance(payload, dict) else payload or []
@@ -965,8 +1073,9 @@ class _Handler(BaseHTTPRequestHandler):
         if data:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        with suppress(BrokenPipeError, ConnectionResetError):  # the client was interrupted
+            self.end_headers()
+            self.wfile.write(data)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -4,7 +4,9 @@ branch in a real bare git repository (force-pushes too, and closes when the bran
 and a merge is written into that repository.
 
 Knobs make failures and races deterministic: fail_next() raises an error from the next call of
-an operation, before() runs a hook (a whole second promotion, a push) just before one.
+an operation, before() runs a hook (a whole second promotion, a push) just before one. Commit
+statuses and check runs (the promotion gates) are set with report() and read with
+commit_checks().
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import os
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from promoter.errors import ForgeError, PromoterError
 from promoter.forge import (
+    CommitCheck,
     Draft,
     PullRequest,
     PullRequestExists,
@@ -24,7 +28,7 @@ from promoter.forge import (
     PullRequestStatus,
     Review,
 )
-from promoter.forge.base import verdicts
+from promoter.forge.base import FAILURE, PENDING, SUCCESS, verdicts
 
 URL = "https://forge.invalid/acme/gitops/pull/{number}"
 MERGER = {"GIT_AUTHOR_NAME": "Forge", "GIT_AUTHOR_EMAIL": "forge@example.invalid",
@@ -73,6 +77,7 @@ class MemoryForge:
         self.refuse_labels: str | None = None  # set: adding labels fails, for this reason
         self._faults: dict[str, list[PromoterError]] = {}
         self._hooks: list[_Hook] = []
+        self.checks: dict[str, list[CommitCheck]] = {}  # by commit sha, in report order
 
     # ------------------------------------------------------------------ test-side knobs
 
@@ -83,6 +88,18 @@ class MemoryForge:
     def before(self, method: str, hook: Callable[[], object], *, nth: int = 1) -> None:
         """Run `hook` once, just before the nth call of `method` from now."""
         self._hooks.append(_Hook(method, hook, nth))
+
+    def report(self, sha: str, name: str, detail: str, *, at: datetime | None = None,
+               kind: str = "status") -> None:
+        """The sync agent reports `detail` (success, pending, failure, error, in_progress, ...)
+        for context (or check run) `name` on commit sha: it replaces that name's earlier
+        report of the same kind."""
+        state = {"success": SUCCESS, "pending": PENDING, "queued": PENDING,
+                 "in_progress": PENDING}.get(detail, FAILURE)
+        when = at or datetime.now(UTC)
+        kept = [c for c in self.checks.get(sha, []) if (c.name, c.kind) != (name, kind)]
+        check = CommitCheck(name, state, detail, when if state != PENDING else None, kind)
+        self.checks[sha] = [*kept, check]
 
     def review(self, user: str, number: int, state: str) -> None:
         """`user` reviews the current head: APPROVED, CHANGES_REQUESTED, COMMENTED."""
@@ -161,6 +178,10 @@ class MemoryForge:
         if pull.head_sha != sha:
             raise ForgeError(f"pull request #{number} was not merged: its head is no longer {sha}")
         return self._merge(pull, method)
+
+    def commit_checks(self, sha: str) -> tuple[CommitCheck, ...]:
+        self._enter("commit_checks")
+        return tuple(self.checks.get(sha, ()))
 
     # ------------------------------------------------------------------ inside
 

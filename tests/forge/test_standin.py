@@ -16,8 +16,9 @@ from promoter.forge.github import GitHubProvider
 from promoter.retry import RetryPolicy
 
 from .conftest import REVIEWER, REVIEWER_TOKEN, TOKEN
-from .github_standin import COLLABORATORS, DOCS, TOKENS, GitHubStandIn
+from .github_standin import COLLABORATORS, DOCS, TOKENS, GitHubStandIn, fake_sha
 from .standin_checkers import (
+    NULLABLE_ENUMS,
     PLAIN_MINIMUM,
     OARequest,
     OAResponse,
@@ -75,6 +76,35 @@ def test_the_plain_minimum_holds_to_the_description(spec_checker: SpecChecker) -
             assert errors == [], f"PLAIN_MINIMUM[{name!r}][{key!r}]: {errors}"
 
 
+def test_only_the_known_nullable_enums_are_mended(spec_checker: SpecChecker) -> None:
+    """GitHub answers `"conclusion": null` for a check run that has not completed; the
+    description's enum lacks null. Null is added there, and nowhere else."""
+    for schema, key in NULLABLE_ENUMS:
+        prop = spec_checker.schemas[schema]["properties"][key]
+        assert None in prop["enum"] and prop["nullable"]
+    errors = OAS30Validator(spec_checker.subschema("check-run", "status")).iter_errors(None)
+    assert list(errors), "status is not nullable: it must stay so"
+
+
+def test_the_statuses_endpoints_are_held_to_the_description(
+        spec_checker: SpecChecker) -> None:
+    standin = GitHubStandIn(spec_checker, tokens=TOKENS, collaborators=COLLABORATORS)
+    standin.start()
+    try:
+        sha = fake_sha("commit")
+        assert standin.post_status(sha, "argocd/web-staging", "success").status_code == 201
+        assert standin.post_status(sha, "x", "unknown").status_code == 422
+        standin.add_check_run(sha, "e2e", status="in_progress")
+        with GitHubProvider(standin.owner, standin.repo, TOKEN, api_url=standin.url,
+                            retry=RetryPolicy(attempts=1, sleep=lambda _: None),
+                            timeout=5.0) as provider:
+            assert len(provider.commit_checks(sha)) == 2
+    finally:
+        standin.stop()
+    problems = standin.problems
+    assert len(problems) == 1 and "unknown" in problems[0]  # the bad state, and only it
+
+
 # --------------------------------------------------------------------------- without it
 
 
@@ -114,6 +144,11 @@ def test_the_plain_standin_serves_what_the_provider_reads() -> None:
             assert provider.status(pr.number).state == "merged"
             latest = provider.find_latest(head="promoter/production/x", base="main")
             assert latest is not None and latest.merged
+            sha = standin.branches["main"]
+            assert standin.post_status(sha, "argocd/web-staging", "success").status_code == 201
+            standin.add_check_run(sha, "smoke", conclusion="failure")
+            checks = {(c.name, c.state) for c in provider.commit_checks(sha)}
+            assert checks == {("argocd/web-staging", "success"), ("smoke", "failure")}
     finally:
         standin.stop()
     assert standin.problem_report() is None

@@ -9,7 +9,6 @@ promoter.sanitize.foreign (no control characters, at most 4 KiB).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,11 +18,20 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from promoter.errors import ForgeError
-from promoter.forge.github.hosts import Secret
 from promoter.retry import Attempt, RetryPolicy
 from promoter.sanitize import foreign, one_line, redact
+from promoter.webapi import (
+    NOT_JSON,
+    Secret,
+    answer_message,
+    header_number,
+    json_body,
+    transport_detail,
+)
 
 API_VERSION = "2022-11-28"
+#: What a token needs for promotion pull requests (the 403 hint); statuses.py names its own.
+PULL_REQUEST_PERMISSIONS = '"Pull requests: write" and "Contents: write"'
 
 _LOG = logging.getLogger(__name__)
 _MAX_PAGES = 50
@@ -90,11 +98,13 @@ class GitHubAPI:
     # ------------------------------------------------------------------ requests
 
     def call(self, method: str, path: str, *, action: str, number: int | None = None,
-             params: Mapping[str, str | int] | None = None, json: object = None) -> httpx.Response:
+             params: Mapping[str, str | int] | None = None, json: object = None,
+             needs: str = PULL_REQUEST_PERMISSIONS) -> httpx.Response:
         """A successful answer, or ForgeError. `action` says what for ("merge pull request
-        #3"); `number` names the pull request a 404 is about."""
+        #3"); `number` names the pull request a 404 is about; `needs` the fine-grained
+        permissions a 403 asks for."""
         reply = self.send(method, path, params=params, json=json, action=action)
-        self.raise_for_status(reply.response, action=action, number=number)
+        self.raise_for_status(reply.response, action=action, number=number, needs=needs)
         return reply.response
 
     def send(self, method: str, url: str, *, action: str,
@@ -110,7 +120,7 @@ class GitHubAPI:
                     raise self._unreachable(exc, action, attempt.number) from None
                 self._log_retry(f"{type(exc).__name__} on {method} {url}", attempt)
             except httpx.RequestError as exc:  # a body that does not decode, endless redirects
-                raise self.unexpected(action, _detail(exc)) from None
+                raise self.unexpected(action, transport_detail(exc)) from None
             else:
                 _LOG.debug("GitHub %s %s -> %d", method, self.mask(url), response.status_code)
                 if attempt.last or not self._retrying(response, attempt):
@@ -136,26 +146,26 @@ class GitHubAPI:
         _LOG.info("%s; retrying%s", self.mask(reason), when)
 
     def _rate_limit_wait(self, response: httpx.Response) -> float:
-        retry_after = _number(response.headers.get("Retry-After"))
+        retry_after = header_number(response.headers.get("Retry-After"))
         if retry_after is not None:
             return max(retry_after, 0.0)
-        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        reset = header_number(response.headers.get("X-RateLimit-Reset"))
         if response.headers.get("X-RateLimit-Remaining") == "0" and reset is not None:
             return max(reset - self._now(), 0.0) + 1.0
         return _SECONDARY_RATE_LIMIT_WAIT
 
     def paginate(self, path: str, *, params: Mapping[str, str | int], action: str,
-                 number: int | None = None) -> list[Any]:
-        """Every item of a listing, page after page (100 per page, at most 50 pages)."""
+                 number: int | None = None, key: str | None = None,
+                 needs: str = PULL_REQUEST_PERMISSIONS) -> list[Any]:
+        """Every item of a listing, page after page (100 per page, at most 50 pages). Each
+        page is a list, or with `key`, an object holding the page's list under that key."""
         items: list[Any] = []
         url: str = path
         query: Mapping[str, str | int] | None = {**params, "per_page": 100}
         for _ in range(_MAX_PAGES):
-            response = self.call("GET", url, params=query, action=action, number=number)
-            page = self.json(response, action) if response.content else None
-            if not isinstance(page, list):
-                raise self.unexpected(action, "a page that is not a list")
-            items.extend(page)
+            response = self.call("GET", url, params=query, action=action, number=number,
+                                 needs=needs)
+            items.extend(self._page(response, action, key))
             next_url = response.links.get("next", {}).get("url")
             if not next_url:
                 return items
@@ -164,6 +174,17 @@ class GitHubAPI:
             self.mask(f"too many pages while trying to {action} in {self.repository} "
                       f"(more than {_MAX_PAGES * 100} items)")
         )
+
+    def _page(self, response: httpx.Response, action: str, key: str | None) -> list[Any]:
+        page = self.json(response, action) if response.content else None
+        if key is not None:
+            if not isinstance(page, dict):
+                raise self.unexpected(action, "a page that is not a JSON object")
+            page = page.get(key)
+        if not isinstance(page, list):
+            raise self.unexpected(action, "a page that is not a list" if key is None
+                                  else f"a page without a list of {key}")
+        return page
 
     def _same_origin(self, url: str, action: str) -> str:
         """Follow a Link only to the API's own origin: the token must not go anywhere else."""
@@ -180,8 +201,8 @@ class GitHubAPI:
 
     def json(self, response: httpx.Response, action: str) -> Any:
         """The answer's JSON, or ForgeError when it is not JSON (or nested past the parser)."""
-        data = _body(response)
-        if data is _NOT_JSON:
+        data = json_body(response)
+        if data is NOT_JSON:
             raise self.unexpected(action, "a body that is not JSON")
         return data
 
@@ -201,7 +222,7 @@ class GitHubAPI:
         )
 
     def _unreachable(self, exc: httpx.TransportError, action: str, attempts: int) -> ForgeError:
-        detail = _detail(exc)
+        detail = transport_detail(exc)
         return ForgeError(
             self.mask(f"cannot reach the GitHub API at {self.api_url} to {action} in "
                       f"{self.repository} after {attempts} attempts: {detail}"),
@@ -209,18 +230,20 @@ class GitHubAPI:
         )
 
     def raise_for_status(self, response: httpx.Response, *, action: str,
-                         number: int | None = None) -> None:
+                         number: int | None = None,
+                         needs: str = PULL_REQUEST_PERMISSIONS) -> None:
         if response.is_success:
             return
-        raise self.error(response, action=action, number=number)
+        raise self.error(response, action=action, number=number, needs=needs)
 
-    def error(self, response: httpx.Response, *, action: str, number: int | None) -> ForgeError:
+    def error(self, response: httpx.Response, *, action: str, number: int | None,
+              needs: str = PULL_REQUEST_PERMISSIONS) -> ForgeError:
         """The ForgeError for a failed answer: what GitHub said, and what to do about it."""
-        error = self._describe(response, action=action, number=number)
+        error = self._describe(response, action=action, number=number, needs=needs)
         return ForgeError(self.mask(error.message), hint=error.hint)
 
-    def _describe(self, response: httpx.Response, *, action: str,
-                  number: int | None) -> ForgeError:
+    def _describe(self, response: httpx.Response, *, action: str, number: int | None,
+                  needs: str) -> ForgeError:
         status = response.status_code
         message = github_message(response)
         where = f"{action} in {self.repository}"
@@ -238,8 +261,8 @@ class GitHubAPI:
         if status == 403:
             return ForgeError(
                 f"GitHub refused to {where} (403 {message}){_scopes(response)}",
-                hint='the token needs the classic `repo` scope, or fine-grained permissions '
-                f'"Pull requests: write" and "Contents: write" on {self.repository}',
+                hint="the token needs the classic `repo` scope, or fine-grained permissions "
+                f"{needs} on {self.repository}",
             )
         if status == 404:
             return self._not_found(action, number)
@@ -276,10 +299,10 @@ class GitHubAPI:
         )
 
     def _rate_limit_reset(self, response: httpx.Response) -> str:
-        retry_after = _number(response.headers.get("Retry-After"))
+        retry_after = header_number(response.headers.get("Retry-After"))
         if retry_after is not None:
             return f"retry after {retry_after:.0f} s"
-        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        reset = header_number(response.headers.get("X-RateLimit-Reset"))
         if reset is not None:
             try:
                 when = datetime.fromtimestamp(reset, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -302,16 +325,12 @@ def is_rate_limited(response: httpx.Response) -> bool:
 def github_message(response: httpx.Response) -> str:
     """GitHub's `message`, else the first line of the body, else the reason phrase: one line
     without control characters, at most promoter.sanitize.MESSAGE_LIMIT characters."""
-    data = _body(response)
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return one_line(foreign(data["message"]))
-    first = _text(response).strip().split("\n", 1)[0]
-    return one_line(foreign(first, 200)) if first else response.reason_phrase
+    return answer_message(response)
 
 
 def validation_details(response: httpx.Response) -> list[str]:
     """One sentence per entry of a 422's `errors` (each one line, capped like github_message)."""
-    data = _body(response)
+    data = json_body(response)
     errors = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(errors, list):
         return []
@@ -327,38 +346,6 @@ def _validation_detail(error: object) -> str:
         return str(error["message"])
     parts: Iterable[object] = (error.get("resource"), error.get("field"), error.get("code"))
     return " ".join(str(p) for p in parts if p)
-
-
-def _number(value: str | None) -> float | None:
-    """A header's number; None when absent or not a finite number."""
-    try:
-        number = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
-
-
-_NOT_JSON = object()
-
-
-def _body(response: httpx.Response) -> Any:
-    """The answer's JSON; _NOT_JSON when it is not JSON, not text, or nested too deep for the
-    parser."""
-    try:
-        return response.json()
-    except (ValueError, RecursionError):
-        return _NOT_JSON
-
-
-def _text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except (ValueError, LookupError):  # an unknown or wrong charset
-        return ""
-
-
-def _detail(exc: httpx.HTTPError) -> str:
-    return one_line(foreign(str(exc) or type(exc).__name__, 500))
 
 
 def _scopes(response: httpx.Response) -> str:

@@ -1,9 +1,9 @@
-"""GitHubProvider: the pull-request operations of PullRequestProvider on GitHub's REST API.
+"""GitHubProvider: the operations of PullRequestProvider on GitHub's REST API.
 
 Finding, opening (with labels and review requests), updating, reading and merging promotion
-pull requests of one repository; the HTTP, retries and error messages are promoter.forge.
-github.http's. A retried create or merge that had in fact succeeded is recognised, not reported
-as a failure.
+pull requests of one repository, and reading a commit's statuses and check runs (statuses.py);
+the HTTP, retries and error messages are promoter.forge.github.http's. A retried create or merge
+that had in fact succeeded is recognised, not reported as a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import httpx
 
 from promoter.errors import ForgeError, UsageError
 from promoter.forge.base import (
+    CommitCheck,
     Draft,
     PullRequest,
     PullRequestExists,
@@ -34,6 +35,7 @@ from promoter.forge.github.http import (
     github_message,
     validation_details,
 )
+from promoter.forge.github.statuses import commit_checks
 from promoter.retry import RetryPolicy
 from promoter.sanitize import foreign, one_line
 
@@ -75,6 +77,12 @@ class GitHubProvider:
     @property
     def repository(self) -> str:
         return f"{self.owner}/{self.repo}"
+
+    @property
+    def api(self) -> GitHubAPI:
+        """The API client (its token, host and retries), for GitHub calls beside pull requests
+        (promoter.forge.github.commits)."""
+        return self._api
 
     def __repr__(self) -> str:
         api_url = self._api.mask(self._api.api_url)
@@ -289,6 +297,9 @@ class GitHubProvider:
             what = f"a pull request without {exc}" if isinstance(exc, KeyError) else (
                 "a pull request field of the wrong type")
             raise self._api.unexpected(action, one_line(foreign(what, 200))) from None
+
+    def commit_checks(self, sha: str) -> tuple[CommitCheck, ...]:
+        return commit_checks(self._api, sha)
 
     # ------------------------------------------------------------------ merging
 
