@@ -25,6 +25,7 @@ from promoter import __version__, clock, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
 from promoter.cli_errors import Group, fail
 from promoter.cli_options import (
+    AutoMerge,
     Command,
     Interval,
     OutputOptions,
@@ -40,6 +41,7 @@ from promoter.cli_options import (
 )
 from promoter.display import Display
 from promoter.errors import ExitCode, PromoterError
+from promoter.forge.github.credentials import app_for_git
 from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, RepoOptions
 from promoter.promotion.gating import GateContext
@@ -123,10 +125,14 @@ def _to_json(result: Any) -> Any:
 
 
 def _change(output: OutputOptions, repo: RepoOptions, commit: CommitOptions, action: str,
-            planner: promotion.Planner, pr: bool) -> None:
+            planner: promotion.Planner, pr: bool, auto_merge: str | None = None) -> None:
     """promote and rollback: the same plan, pushed to the branch or proposed as a PR."""
+    if auto_merge is not None and not pr:
+        fail(output, Display(), "--auto-merge needs --pr (it merges the promotion pull request)",
+             ExitCode.USAGE, "UsageError")
     apply = pullrequest.propose if pr else promotion.change
-    _run(output, lambda: apply(repo, commit, action, planner), Display.change)
+    options = replace(commit, auto_merge=auto_merge)
+    _run(output, lambda: apply(repo, options, action, planner), Display.change)
 
 
 # ----------------------------------------------------------------------------- commands that commit
@@ -176,6 +182,7 @@ def promote(
         "--from", envvar="PROMOTER_FROM", metavar="ENV",
         help="Source environment (must be the configured one).")] = None,
     pr: Pr = False,
+    auto_merge: AutoMerge = None,
     wait: Wait = False,
     timeout: Timeout = 3600.0,
     interval: Interval = 15.0,
@@ -192,7 +199,7 @@ def promote(
                                              notify=notify))
     gates = GateContext(commit.environ, commit.now)
     planner = promotion.promote_planner(target, tag, image or (), from_env, gates)
-    _change(output, repo, commit, "promote", planner, pr)
+    _change(output, repo, commit, "promote", planner, pr, auto_merge)
 
 
 @command()
@@ -203,10 +210,12 @@ def rollback(
         "--to", envvar="PROMOTER_TO", metavar="TAG",
         help="Tag to go back to (from ENV's own history).")] = None,
     pr: Pr = False,
+    auto_merge: AutoMerge = None,
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions,
 ) -> None:
     """A new forward commit that sets ENV back to its previous tag, or to --to TAG."""
-    _change(output, repo, commit, "rollback", promotion.rollback_planner(environment, to), pr)
+    _change(output, repo, commit, "rollback", promotion.rollback_planner(environment, to), pr,
+            auto_merge)
 
 
 # ----------------------------------------------------------------------------- read-only commands
@@ -373,4 +382,5 @@ def _terminate(signum: int, _frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    app_for_git()  # a GitHub App's installation token authenticates git over https too
     app()

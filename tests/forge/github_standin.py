@@ -47,7 +47,10 @@ import httpx
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from .standin_app import FakeApp, app_route
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+from .standin_graphql import GRAPHQL_PATH, graphql_route
+from .standin_protection import Protection, protection_route
 from .standin_statuses import CheckRun, StatusBoard, iso
 
 DOCS = "https://docs.github.com/rest"
@@ -290,6 +293,7 @@ class Pull:
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[dict[str, Json]] = field(default_factory=list)
     polls: int = 0
+    auto_merge: dict[str, Json] | None = None  # GitHub's auto-merge object once enabled
 
 
 @dataclass
@@ -379,6 +383,9 @@ class GitHubStandIn:
         self.problems: list[str] = []
         self._faults: deque[Fault] = deque()
         self._merge_after: dict[int, int] = {}
+        self.apps: list[FakeApp] = []  # GitHub Apps (standin_app.py)
+        self.protection: dict[str, Protection] = {}  # protected branches (standin_protection.py)
+        self.allow_auto_merge = True  # the repository setting "Allow auto-merge"
         self._next_number = 1
         self.board = StatusBoard(checker, self.full_name, self._user_json)
         self.clock: Callable[[], str] = iso  # the time of each status posted from now on
@@ -542,7 +549,9 @@ class GitHubStandIn:
                 parameters=RequestParameters(query=ImmutableMultiDict(parse_qsl(split.query)),
                                              header=headers),
             )
-            self.problems.extend(self.checker.request_problems(request))
+            described = path != GRAPHQL_PATH  # GraphQL is checked by standin_graphql.py
+            if described:
+                self.problems.extend(self.checker.request_problems(request))
             self._check_headers(method, path, headers)
             payload = json.loads(raw) if raw else None
             reply = self._respond(method, path, query, headers, payload)
@@ -551,7 +560,8 @@ class GitHubStandIn:
             data = json.dumps(reply.body).encode() if reply.body is not None else b""
             content_type = "application/json; charset=utf-8" if data else ""
             response = OAResponse(reply.status, data or None, Headers(reply.headers), content_type)
-            self.problems.extend(self.checker.response_problems(request, response))
+            if described:
+                self.problems.extend(self.checker.response_problems(request, response))
             return reply, path
 
     def _check_headers(self, method: str, path: str, headers: Headers) -> None:
@@ -583,6 +593,10 @@ class GitHubStandIn:
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: Headers,
                payload: Json) -> Reply:
+        for extension in (app_route, graphql_route, protection_route):
+            reply = extension(self, method, path, headers, payload)
+            if reply is not None:
+                return reply
         user = self._user(headers)
         if user is None:
             return _error(401, "Bad credentials")
@@ -956,7 +970,7 @@ class GitHubStandIn:
             "closed_at": TIMESTAMP if pull.state == "closed" else None,
             "merged_at": TIMESTAMP if pull.merged else None,
             "merge_commit_sha": pull.merge_commit_sha, "draft": pull.draft,
-            "author_association": "MEMBER", "auto_merge": None,
+            "author_association": "MEMBER", "auto_merge": pull.auto_merge,
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
         }
         if not simple:

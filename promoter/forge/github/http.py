@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,12 +50,13 @@ class Limits:
 class GitHubAPI:
     """The REST API of one GitHub (or GitHub Enterprise) repository."""
 
-    def __init__(self, owner: str, repo: str, token: str, *, api_url: str, limits: Limits,
-                 now: Callable[[], float], transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, owner: str, repo: str, token: str | Callable[[], str], *, api_url: str,
+                 limits: Limits, now: Callable[[], float],
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.repository = f"{owner}/{repo}"
         self.api_url = api_url.rstrip("/")
         self._owner, self._repo = owner, repo
-        self._token = Secret(token)
+        self._auth = _Bearer(token)
         self._limits = limits
         self._now = now
         self._client = httpx.Client(
@@ -63,9 +64,9 @@ class GitHubAPI:
             headers={
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": API_VERSION,
-                "Authorization": f"Bearer {token}",
                 "User-Agent": "promoter",
             },
+            auth=self._auth,
             timeout=limits.timeout,
             follow_redirects=True,
             transport=transport,
@@ -80,7 +81,7 @@ class GitHubAPI:
 
     def mask(self, text: str) -> str:
         """text without credentials and without the token."""
-        return redact(text).replace(self._token.reveal(), "***")
+        return self._auth.mask(redact(text))
 
     def repo_path(self, *parts: str) -> str:
         segments = [quote(self._owner, safe=""), quote(self._repo, safe=""), *parts]
@@ -304,6 +305,26 @@ class GitHubAPI:
                 return "the limit resets at a time GitHub did not state clearly"
             return f"the limit resets at {when} (in {max(reset - self._now(), 0):.0f} s)"
         return "secondary rate limit; wait a few minutes"
+
+
+class _Bearer(httpx.Auth):
+    """The token in the Authorization header of every request, asked for each time (an App's
+    installation token is renewed before it expires); every token sent is masked."""
+
+    def __init__(self, token: str | Callable[[], str]) -> None:
+        self._token = token if callable(token) else Secret(token).reveal
+        self._sent: set[str] = set() if callable(token) else {token}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._token()
+        self._sent.add(token)
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+    def mask(self, text: str) -> str:
+        for token in self._sent:
+            text = text.replace(token, "***")
+        return text
 
 
 def is_rate_limited(response: httpx.Response) -> bool:

@@ -27,6 +27,7 @@ from promoter.forge.base import (
     Review,
     verdicts,
 )
+from promoter.forge.github.automerge import enable_auto_merge
 from promoter.forge.github.hosts import DEFAULT_API_URL
 from promoter.forge.github.http import (
     GitHubAPI,
@@ -56,7 +57,7 @@ class GitHubProvider:
         self,
         owner: str,
         repo: str,
-        token: str,
+        token: str | Callable[[], str],
         *,
         api_url: str = DEFAULT_API_URL,
         retry: RetryPolicy | None = None,
@@ -244,7 +245,11 @@ class GitHubProvider:
             changes_requested=changes,
             mergeable=mergeable if isinstance(mergeable, bool) else None,
             mergeable_state=mergeable_state if isinstance(mergeable_state, str) else None,
+            auto_merge=_auto_merge_method(data.get("auto_merge")),
         )
+
+    def enable_auto_merge(self, number: int, method: str) -> None:
+        enable_auto_merge(self._api, self.owner, self.repo, number, method)
 
     def _get_pull(self, number: int) -> tuple[dict[str, Any], str]:
         action = f"read pull request #{number}"
@@ -353,6 +358,11 @@ class GitHubProvider:
         ):
             return merge_sha
         return None
+
+
+def _auto_merge_method(value: object) -> str | None:
+    method = value.get("merge_method") if isinstance(value, dict) else None
+    return method if isinstance(method, str) else None
 
 
 def _already_exists(response: httpx.Response) -> bool:
