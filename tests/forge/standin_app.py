@@ -150,6 +150,7 @@ def _installation_json(standin: GitHubStandIn, app: FakeApp) -> dict[str, Json]:
         f"{app.installation_id}",
         repositories_url=f"{api}/installation/repositories",
         events=[], single_file_name=None, suspended_by=None, suspended_at=None,
+        account=standin._user_json(standin.owner),
         permissions={"contents": "write", "pull_requests": "write"},
         created_at=TIMESTAMP, updated_at=TIMESTAMP,
     )

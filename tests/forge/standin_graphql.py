@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync, parse, validate
 from werkzeug.datastructures import Headers
 
+from tests.conftest import GITHUB_GRAPHQL
+
 from .standin_checkers import TIMESTAMP, Json
 
 if TYPE_CHECKING:
@@ -53,8 +55,8 @@ def resolver(name: str) -> Callable[[Resolver], Resolver]:
 
 
 def schema_path() -> Path | None:
-    """../shared/github-graphql/schema.graphql, None when absent (tests/conftest.py's SHARED)."""
-    from tests.conftest import GITHUB_GRAPHQL
+    """../shared/github-graphql/schema.graphql, None when absent (tests/conftest.py's SHARED,
+    as PROMOTER_SHARED named it when the tests were collected)."""
     return GITHUB_GRAPHQL if GITHUB_GRAPHQL.is_file() else None
 
 

@@ -51,6 +51,7 @@ status=0
 while read old new ref; do
   for protected in {refs}; do
     if [ "$ref" = "$protected" ]; then
+      echo "$ref" >> refused.log
       echo "error: GH006: Protected branch update failed for $ref." >&2
       echo "error: Changes must be made through a pull request." >&2
       status=1

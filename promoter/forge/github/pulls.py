@@ -36,6 +36,7 @@ from promoter.forge.github.http import (
     github_message,
     validation_details,
 )
+from promoter.forge.github.protection import describe_protection
 from promoter.forge.github.statuses import commit_checks
 from promoter.retry import RetryPolicy
 from promoter.sanitize import foreign, one_line
@@ -250,6 +251,10 @@ class GitHubProvider:
 
     def enable_auto_merge(self, number: int, method: str) -> None:
         enable_auto_merge(self._api, self.owner, self.repo, number, method)
+
+    def describe_protection(self, branch: str) -> str:
+        """What the protection of `branch` requires, or why it could not be read."""
+        return describe_protection(self._api, branch)
 
     def _get_pull(self, number: int) -> tuple[dict[str, Any], str]:
         action = f"read pull request #{number}"
