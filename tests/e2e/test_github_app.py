@@ -34,8 +34,9 @@ class AppSession:
         env.update(overrides)
         return env
 
-    def run(self, *args: str, expect: int = 0, **env: str) -> subprocess.CompletedProcess[str]:
-        done = self.gitops.run(*args, env=self.env(**env))
+    def run(self, *args: str, expect: int = 0, repo: str | None = None,
+            **env: str) -> subprocess.CompletedProcess[str]:
+        done = self.gitops.run(*args, env=self.env(**env), repo=repo)
         self.outputs += [done.stdout, done.stderr]
         assert done.returncode == expect, done.stderr + done.stdout
         return done
@@ -159,6 +160,31 @@ def test_an_app_that_may_not_read_the_protection_says_so(app_session: AppSession
     assert "GH006" in done.stderr
     assert "the rule of main could not be read (403" in done.stderr
     assert "Administration: read" in done.stderr
+
+
+def test_git_over_http_uses_the_installation_token(app_session: AppSession,
+                                                   github_graphql_schema: Path) -> None:
+    github = app_session.github
+    url = f"{github.url}/acme/gitops.git"  # the App's GitHub: the API's own origin
+    app_session.run("set-image", "staging", f"web={SHA_A}", repo=url)
+    assert app_session.gitops.tag("staging") == SHA_A
+    out = json.loads(app_session.run("promote", "production", "--pr", "--auto-merge", "merge",
+                                     "--json", repo=url).stdout)
+    assert out["pull_request"]["auto_merge"] == "merge"
+    pushes = [r for r in github.git_requests if r.path.endswith("git-receive-pack")]
+    assert len(pushes) == 2  # main, then the promotion branch
+    assert {r.user for r in github.git_requests} == {"promoter-app[bot]"}
+
+
+def test_a_token_is_not_given_to_git(gitops: GitOps,
+                                     github_openapi_if_present: Path | None) -> None:
+    checker = choose_checker(github_openapi_if_present)
+    with serve_git_standin(checker, gitops.remote) as github:
+        done = gitops.run("set-image", "staging", f"web={SHA_A}", env=github.env(),
+                          repo=f"{github.url}/acme/gitops.git")
+    assert done.returncode == 5 and "cannot clone" in done.stderr
+    assert github.git_requests and {r.user for r in github.git_requests} == {None}
+    assert TOKEN not in done.stderr + done.stdout
 
 
 def _commit(gitops: GitOps, path: str, text: str) -> None:

@@ -49,6 +49,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .standin_app import FakeApp, app_route
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+from .standin_githttp import GitRequest, git_http_route
 from .standin_graphql import GRAPHQL_PATH, graphql_route
 from .standin_protection import Protection, protection_route
 from .standin_statuses import CheckRun, StatusBoard, iso
@@ -384,6 +385,7 @@ class GitHubStandIn:
         self._faults: deque[Fault] = deque()
         self._merge_after: dict[int, int] = {}
         self.apps: list[FakeApp] = []  # GitHub Apps (standin_app.py)
+        self.git_requests: list[GitRequest] = []  # git over http (standin_githttp.py)
         self.protection: dict[str, Protection] = {}  # protected branches (standin_protection.py)
         self.allow_auto_merge = True  # the repository setting "Allow auto-merge"
         self._next_number = 1
@@ -1047,6 +1049,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = Headers(list(self.headers.items()))
+        split = urlsplit(self.path)
+        git = git_http_route(self.standin, self.command, split.path, split.query, headers, raw)
+        if git is not None:  # git over http (standin_githttp.py)
+            self.send_response(git.status)
+            for name, value in [*git.headers, ("Content-Length", str(len(git.body)))]:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(git.body)
+            return
         try:
             reply, _ = self.standin.handle(self.command, self.path, headers, raw)
         except Exception:  # a stand-in bug: make the test fail with it, answer like GitHub
