@@ -48,9 +48,9 @@ class FakeApp:
     minted: list[dict[str, Any]] = field(default_factory=list)  # each access_tokens payload
     tokens: list[str] = field(default_factory=list)
 
-    @property
-    def private_key(self) -> str:
-        return _key_pair(self.key_seed)[0]
+    def __post_init__(self) -> None:
+        # the key pair lives on the App: the stand-in verifies with this very public key
+        self.private_key, self.public_key = _key_pair(self.key_seed)
 
     @property
     def bot(self) -> str:
@@ -83,9 +83,9 @@ def app_route(standin: GitHubStandIn, method: str, path: str, headers: Headers,
     tokens = _ACCESS_TOKENS.match(path) if method == "POST" else None
     if found is None and tokens is None:
         return None
-    app = _authenticated_app(standin, headers)
-    if not isinstance(app, FakeApp):
-        return app
+    app, refusal = _authenticated_app(standin, headers)
+    if app is None:
+        return refusal
     if found is not None:
         named = f"{found['owner']}/{found['repo']}".lower()
         if named != standin.full_name.lower() or not app.installed:
@@ -97,28 +97,31 @@ def app_route(standin: GitHubStandIn, method: str, path: str, headers: Headers,
     return _mint(standin, app, payload)
 
 
-def _authenticated_app(standin: GitHubStandIn, headers: Headers) -> FakeApp | Reply:
+def _authenticated_app(standin: GitHubStandIn,
+                       headers: Headers) -> tuple[FakeApp | None, Reply | None]:
+    """(the App, None) when the JSON web token is one of its, else (None, GitHub's 401).
+    (Not isinstance: the tests import this module under two names.)"""
     from .github_standin import _error
     scheme, _, token = (headers.get("Authorization") or "").partition(" ")
+    undecodable = None, _error(401, "A JSON web token could not be decoded")
     if scheme.lower() != "bearer":
-        return _error(401, "A JSON web token could not be decoded")
+        return undecodable
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return _error(401, "A JSON web token could not be decoded")
+        return undecodable
     app = next((a for a in standin.apps if str(a.app_id) == str(claims.get("iss"))), None)
     if app is None:
-        return _error(401, "Integration not found")
+        return None, _error(401, "Integration not found")
     try:
-        verified = jwt.decode(token, _key_pair(app.key_seed)[1], algorithms=["RS256"],
+        verified = jwt.decode(token, app.public_key, algorithms=["RS256"],
                               options={"require": ["iat", "exp", "iss"]})
     except jwt.PyJWTError:
-        return _error(401, "A JSON web token could not be decoded")
+        return undecodable
     if int(verified["exp"]) - int(verified["iat"]) > 600:
         standin.problems.append("the App's JSON web token is valid for more than ten minutes")
-        return _error(401, "'Expiration time' claim ('exp') is too far in the "
-                                   "future")
-    return app
+        return None, _error(401, "'Expiration time' claim ('exp') is too far in the future")
+    return app, None
 
 
 def _mint(standin: GitHubStandIn, app: FakeApp, payload: Json) -> Reply:
