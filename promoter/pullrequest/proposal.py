@@ -91,14 +91,7 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
     The result's pull_request holds number, url, branch, base, updated, title and warnings
     (what could not be done on an opened pull request, each saying what to do instead).
     """
-    if not repo.push and not opts.dry_run:
-        raise UsageError("--pr pushes a branch; drop --no-push, or use --dry-run",
-                         hint="--dry-run shows the change without committing or pushing")
-    if opts.max_attempts < 1:
-        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
-    if opts.auto_merge is not None and opts.auto_merge not in AUTO_MERGE_METHODS:
-        raise UsageError(f"--auto-merge {opts.auto_merge!r} is not a merge method",
-                         hint=f"use one of {', '.join(AUTO_MERGE_METHODS)}")
+    _check_options(repo, opts)
     url, branch = clone_target(repo)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, repo.config), opts)
@@ -126,6 +119,17 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                     published = _auto_merge(provider, published, method)
         return replace(result, commit=sha, pushed=True, message=message,
                        pull_request=published.info())
+
+
+def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
+    if not repo.push and not opts.dry_run:
+        raise UsageError("--pr pushes a branch; drop --no-push, or use --dry-run",
+                         hint="--dry-run shows the change without committing or pushing")
+    if opts.max_attempts < 1:
+        raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    if opts.auto_merge is not None and opts.auto_merge not in AUTO_MERGE_METHODS:
+        raise UsageError(f"--auto-merge {opts.auto_merge!r} is not a merge method",
+                         hint=f"use one of {', '.join(AUTO_MERGE_METHODS)}")
 
 
 def _preview(ws: Workspace, cfg: Config, plan: Plan, action: str, opts: CommitOptions,

@@ -92,8 +92,8 @@ def _git_origin(url: str, environ: Mapping[str, str]) -> str | None:
         return None
     origin = f"{parts.scheme}://{parts.hostname.lower()}" + (
         f":{parts.port}" if parts.port else "")
-    explicit = environ.get(API_URL_VARIABLE, "").strip()
-    if explicit:
+    explicit = environ.get(API_URL_VARIABLE, "").strip().rstrip("/")
+    if explicit and explicit != DEFAULT_API_URL:
         api = urlsplit(explicit)
         same = (api.scheme, (api.hostname or "").lower(), api.port) == (
             parts.scheme, parts.hostname.lower(), parts.port)
