@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from promoter.errors import ForgeError
-from promoter.forge.github.hosts import Secret
+from promoter.forge.github.bearer import Bearer
 from promoter.retry import Attempt, RetryPolicy
 from promoter.sanitize import foreign, one_line, redact
 
@@ -56,7 +56,7 @@ class GitHubAPI:
         self.repository = f"{owner}/{repo}"
         self.api_url = api_url.rstrip("/")
         self._owner, self._repo = owner, repo
-        self._auth = _Bearer(token)
+        self._auth = Bearer(token)
         self._limits = limits
         self._now = now
         self._client = httpx.Client(
@@ -305,26 +305,6 @@ class GitHubAPI:
                 return "the limit resets at a time GitHub did not state clearly"
             return f"the limit resets at {when} (in {max(reset - self._now(), 0):.0f} s)"
         return "secondary rate limit; wait a few minutes"
-
-
-class _Bearer(httpx.Auth):
-    """The token in the Authorization header of every request, asked for each time (an App's
-    installation token is renewed before it expires); every token sent is masked."""
-
-    def __init__(self, token: str | Callable[[], str]) -> None:
-        self._token = token if callable(token) else Secret(token).reveal
-        self._sent: set[str] = set() if callable(token) else {token}
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._token()
-        self._sent.add(token)
-        request.headers["Authorization"] = f"Bearer {token}"
-        yield request
-
-    def mask(self, text: str) -> str:
-        for token in self._sent:
-            text = text.replace(token, "***")
-        return text
 
 
 def is_rate_limited(response: httpx.Response) -> bool:
