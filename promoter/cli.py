@@ -333,7 +333,7 @@ def demo(
         help="Approve the production step without asking.")] = False,
     source: Annotated[Path | None, typer.Option(
         "--source", envvar="PROMOTER_DEMO_SOURCE", metavar="DIR",
-        help="Folder with overlays/ and promoter.yaml \\[default: this checkout].")] = None,
+        help="Folder with overlays/ and promoter.yaml \\[default: the shipped sample].")] = None,
     workdir: Annotated[Path | None, typer.Option(
         "--workdir", envvar="PROMOTER_DEMO_WORKDIR", metavar="DIR",
         help="Where to create the throwaway repo \\[default: a new temp dir].")] = None,

@@ -29,6 +29,7 @@ from promoter.promotion import CommitOptions, RepoOptions
 REPOSITORY_PANEL = "Repository"
 COMMIT_PANEL = "Commit"
 OUTPUT_PANEL = "Output"
+APPROVAL_PANEL = "Approval"
 
 # ----------------------------------------------------------------------------- the options
 
@@ -61,6 +62,25 @@ AutoMerge = Annotated[str | None, typer.Option(
     "--auto-merge", envvar="PROMOTER_AUTO_MERGE", metavar="METHOD", rich_help_panel=COMMIT_PANEL,
     help="With --pr: let GitHub merge the pull request (squash, merge or rebase) once its "
     "required reviews and checks pass (default: pr.auto_merge in promoter.yaml).")]
+CommitVia = Annotated[str | None, typer.Option(
+    "--commit-via", envvar="PROMOTER_COMMIT_VIA", metavar="git|api",
+    rich_help_panel=COMMIT_PANEL,
+    help="How the commit reaches the branch: git push, or made (and signed) by GitHub through "
+         "its API \\[default: commit_via in promoter.yaml, else git].")]
+Sign = Annotated[bool, typer.Option(
+    "--sign", envvar="PROMOTER_SIGN", rich_help_panel=COMMIT_PANEL,
+    help="Sign the commit with your key (git's user.signingkey and gpg.format: ssh or "
+         "openpgp).")]
+RequireApproval = Annotated[bool, typer.Option(
+    "--require-approval", envvar="PROMOTER_REQUIRE_APPROVAL", rich_help_panel=APPROVAL_PANEL,
+    help="Refuse (exit 3) unless CircleCI names who approved this job's approval jobs "
+         "(also `approval: required` on the environment in promoter.yaml).")]
+OverrideApproval = Annotated[bool, typer.Option(
+    "--override-approval", envvar="PROMOTER_OVERRIDE_APPROVAL", rich_help_panel=APPROVAL_PANEL,
+    help="Go ahead without a required approval; needs --reason, recorded in the commit.")]
+Reason = Annotated[str | None, typer.Option(
+    "--reason", envvar="PROMOTER_REASON", metavar="TEXT", rich_help_panel=APPROVAL_PANEL,
+    help="Why a requirement is overridden (recorded as Promoter-Override).")]
 Json = Annotated[bool, typer.Option(
     "--json", envvar="PROMOTER_JSON", rich_help_panel=OUTPUT_PANEL,
     help="Print one JSON document on stdout.")]
@@ -124,12 +144,17 @@ def write_repository(repository: Repo = ".", branch: Branch = None, config: Conf
 
 
 def commit_options(dry_run: DryRun = False, message: Message = None, skip_ci: SkipCi = False,
-                   max_attempts: MaxAttempts = 10) -> CommitOptions:
-    """How a change is recorded."""
+                   max_attempts: MaxAttempts = 10, commit_via: CommitVia = None,
+                   sign: Sign = False, require_approval: RequireApproval = False,
+                   override_approval: OverrideApproval = False,
+                   reason: Reason = None) -> CommitOptions:
+    """How a change is recorded, and what it needs approved."""
     environ = dict(os.environ)
     now: Callable[[], datetime] = partial(clock.now, environ)
     return CommitOptions(dry_run=dry_run, message=message, skip_ci=skip_ci,
-                         max_attempts=max_attempts, environ=environ, now=now)
+                         max_attempts=max_attempts, environ=environ, now=now,
+                         commit_via=commit_via, sign=sign, require_approval=require_approval,
+                         override_approval=override_approval, reason=reason)
 
 
 def dry_run_option(dry_run: DryRun = False) -> bool:

@@ -27,7 +27,9 @@ CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
 DEFAULT_PR_LABELS = ("promotion",)
 AUTO_MERGE_METHODS = ("squash", "merge", "rebase")  # pr.auto_merge, --auto-merge
+COMMIT_VIA = ("git", "api")  # how the promotion commit reaches the branch: git push, GitHub API
 OVERLAYS_DIR = "overlays"
+APPROVAL_REQUIRED, APPROVAL_OPTIONAL = "required", "optional"
 _NOT_ENVIRONMENTS = frozenset({"base", "bases", "components"})
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HINT = "see README.md, section promoter.yaml"
@@ -39,6 +41,7 @@ class Environment:
     path: str  # repository-relative, posix
     source: str | None = None
     gates: Gates | None = None  # what the source must show before a promotion
+    approval_required: bool = False  # `approval: required`: a change needs a recorded approver
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Config:
     pr: PullRequestSettings = field(default_factory=PullRequestSettings)
     path: str | None = None  # where it was read from; None for the convention
     allowed_names: tuple[str, ...] | None = None  # RE2 patterns a new image name must match
+    commit_via: str = "git"  # one of COMMIT_VIA
 
     def environment(self, name: str) -> Environment:
         for env in self.environments:
@@ -188,12 +192,20 @@ class _Reader(YamlSource[ConfigError]):
 def _build(r: _Reader, data: Any) -> Config:
     if not isinstance(data, CommentedMap):
         raise r.fail(data, None, "the top level must be a mapping with an 'environments' list")
-    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr"}, "promoter.yaml")
+    r.only_keys(data, {"environments", "tag_pattern", "allowed_names", "pr", "commit_via"},
+                "promoter.yaml")
     envs = _environments(r, data)
     pattern = r.string(data, "tag_pattern") or DEFAULT_TAG_PATTERN
     _pattern(r, data, "tag_pattern", pattern, "tag_pattern")
     return Config(environments=envs, tag_pattern=pattern, pr=_pr(r, data), path=r.label,
-                  allowed_names=_allowed_names(r, data))
+                  allowed_names=_allowed_names(r, data), commit_via=_commit_via(r, data))
+
+
+def _commit_via(r: _Reader, data: CommentedMap) -> str:
+    value = r.string(data, "commit_via") or "git"
+    if value not in COMMIT_VIA:
+        raise r.fail(data, "commit_via", f"commit_via must be git or api, got {value!r}")
+    return value
 
 
 def _pattern(r: _Reader, node: Any, key: Any, pattern: str, what: str) -> LinearPattern:
@@ -230,7 +242,7 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
     for index, item in enumerate(items):
         if not isinstance(item, CommentedMap):
             raise r.fail(items, index, "each environment must be a mapping with name and path")
-        r.only_keys(item, {"name", "path", "from", "gates"}, "an environment")
+        r.only_keys(item, {"name", "path", "from", "gates", "approval"}, "an environment")
         name = r.string(item, "name", required=True)
         assert name is not None
         if not _ENV_NAME.match(name) or ".." in name or name.endswith((".", ".lock")):
@@ -248,9 +260,19 @@ def _environments(r: _Reader, data: CommentedMap) -> tuple[Environment, ...]:
                          "a change to one would bypass the other's policy")
         source = r.string(item, "from")
         envs.append(Environment(name, posix, source,
-                                parse_gates(r, item, has_source=source is not None)))
+                                parse_gates(r, item, has_source=source is not None),
+                                _approval(r, item)))
     _check_sources(r, items, envs)
     return tuple(envs)
+
+
+def _approval(r: _Reader, item: CommentedMap) -> bool:
+    """`approval: required` (a change needs an approver recorded by CircleCI) or `optional`."""
+    value = r.string(item, "approval") or APPROVAL_OPTIONAL
+    if value not in (APPROVAL_REQUIRED, APPROVAL_OPTIONAL):
+        raise r.fail(item, "approval", f"'approval' must be {APPROVAL_REQUIRED!r} or "
+                     f"{APPROVAL_OPTIONAL!r}, got {value!r}")
+    return value == APPROVAL_REQUIRED
 
 
 def _check_sources(r: _Reader, items: CommentedSeq, envs: list[Environment]) -> None:

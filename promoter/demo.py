@@ -1,8 +1,12 @@
-"""`promoter demo`: the whole pipeline on a throwaway local GitOps repo made from overlays/.
+"""`promoter demo`: the whole pipeline on a throwaway GitOps repo made from the sample layout.
 
 The demo plays the CircleCI jobs a service would run: deploy a commit hash to staging, wait for
 approval, promote that very tag to production, and show that a tag staging never had is refused.
 It reports each step through a callback; the CLI decides how to print it.
+
+The sample layout (overlays/ and promoter.yaml) lives once, at the repository root. A built
+wheel carries a copy as promoter/demo_data/ (setup.py copies it at build time); a checkout
+(editable install, tests) reads the root itself.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from promoter.gitrepo.command import GitRunner, detail, git_timeout
 from promoter.history import HistoryEntry
 from promoter.promotion import ChangeResult, CommitOptions, EnvironmentStatus, RepoOptions
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_SAMPLE = Path(__file__).resolve().parent / "demo_data"
+CHECKOUT_SAMPLE = Path(__file__).resolve().parent.parent
 IMAGE = "web"
 BOT = ("user.name=promoter demo", "user.email=promoter-demo@example.invalid")
 
@@ -59,14 +64,17 @@ class DemoResult:
 
 
 def find_source(source: Path | None = None) -> Path:
-    """The folder holding overlays/ and promoter.yaml: --source, else this checkout."""
-    root = source or PROJECT_ROOT
-    if not (root / "overlays").is_dir() or not (root / CONFIG_NAME).is_file():
-        raise UsageError(
-            f"{root} has no overlays/ and {CONFIG_NAME} to build the demo repository from",
-            hint="run the demo from a promoter checkout (pip install -e .) or pass --source DIR",
-        )
-    return root
+    """The folder holding overlays/ and promoter.yaml: --source, else the sample shipped in the
+    package, else the checkout promoter runs from."""
+    candidates = [source] if source is not None else [PACKAGED_SAMPLE, CHECKOUT_SAMPLE]
+    for root in candidates:
+        if (root / "overlays").is_dir() and (root / CONFIG_NAME).is_file():
+            return root
+    raise UsageError(
+        f"{candidates[0]} has no overlays/ and {CONFIG_NAME} to build the demo repository from",
+        hint="pass --source DIR with a GitOps layout, or reinstall promoter from a wheel or a "
+             "checkout (the sample layout ships in promoter/demo_data/)",
+    )
 
 
 def make_remote(source: Path, workdir: Path) -> str:

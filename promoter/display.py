@@ -18,8 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from promoter.display_pipeline import show_pipeline
 from promoter.sanitize import strip_control
-from promoter.trailers import SUBJECT_VERB, split_source
+from promoter.trailers import SUBJECT_VERB, Record, split_source
 
 if TYPE_CHECKING:
     from promoter.demo import DemoResult, Step
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 LOG_WIDTH = 160  # CI logs are not 80 columns wide; keep tables readable there
 SHORT = 12  # characters of a commit id or a long tag shown in tables
 TAG_MIN = SHORT + 1  # a shortened tag: 12 characters and the ellipsis
+NARROW = 100  # columns: below, history shows people under the action instead of a column
 
 
 class CleanConsole(Console):
@@ -135,6 +137,17 @@ class Display:
             self.proposed(result, verb)
         else:
             self.committed(result, verb)
+        self.approval(result)
+
+    def approval(self, result: ChangeResult) -> None:
+        """Who approved the change in CircleCI, and an overridden requirement's reason."""
+        approval = result.approval
+        for approver in approval.approvers if approval else ():
+            job = f" (approval job {escape(approver.job)})" if approver.job else ""
+            self.out.print(f"  approved by {escape(approver.approved_by())}{job}")
+        if approval and approval.override:
+            self.out.print(f"  [yellow]approval requirement overridden[/]: "
+                           f"{escape(approval.override)}")
 
     def deltas(self, result: ChangeResult, colour: bool = True) -> None:
         """One line per changed image: `name  old → new` (old red, new green); a renamed
@@ -203,7 +216,7 @@ class Display:
                            "branch's history")
             return
         self.out.print(f"history of {escape(result['environment'])}")
-        self.out.print(history_table(result["entries"]))
+        self.out.print(history_table(result["entries"], self.out.width))
 
     def validation(self, result: dict[str, Any]) -> None:
         item: Validation
@@ -217,15 +230,7 @@ class Display:
                                f"{escape(item.error)}")
 
     def pipeline(self, report: Any) -> None:
-        for line in report.checked:
-            self.out.print(f"  checked: {escape(line)}")
-        for finding in report.findings:
-            self.err.print(f"[red]✘[/] {escape(report.path)}: workflow "
-                           f"{escape(finding.workflow)}, job {escape(finding.job)}: "
-                           f"{escape(finding.message)}")
-        if report.ok:
-            self.out.print(f"[green]✔[/] {escape(report.path)}: no path reaches a guarded "
-                           "environment without approval")
+        show_pipeline(self.out, self.err, report, table)
 
     def pr_status(self, report: PullRequestReport) -> None:
         pr = report.status.pr
@@ -316,23 +321,42 @@ def _status_rows(env: EnvironmentStatus) -> list[list[str]]:
     return rows
 
 
-def history_table(entries: list[HistoryEntry]) -> Table:
-    """One row per change: commits and tags shortened to 12 characters, the build as #N."""
+def people_text(record: Record) -> str:
+    """Who set a change going and who approved it: `▸ ci-bot` then `✔ alice (Alice Liddell)`, one
+    line each; `override: approval: REASON` for an overridden requirement. (--json has the
+    approval jobs too.)"""
+    lines = [f"▸ {record.triggered_by}"] if record.triggered_by else []
+    lines += [f"✔ {a.approved_by()}" for a in record.approvals]
+    lines += [f"override: {override}" for override in record.overrides]
+    return "\n".join(lines)
+
+
+def history_table(entries: list[HistoryEntry], width: int = NARROW) -> Table:
+    """One row per change: commits and tags shortened to 12 characters, the build as #N, who
+    set it going and who approved it (a column `by`; below NARROW columns, under the action,
+    to fit 80)."""
     builds = any(e.record.build_url for e in entries)
+    people = any(people_text(e.record) for e in entries)
+    column = people and width >= NARROW
     grid = table()
     grid.add_column("date", min_width=len("03:14 +00:00"))
     grid.add_column("commit", no_wrap=True, min_width=SHORT)
     grid.add_column("author", overflow="fold", min_width=8)
     grid.add_column("action", min_width=SHORT)
     grid.add_column("images", overflow="ellipsis", min_width=TAG_MIN)
+    if column:
+        grid.add_column("by", overflow="fold")
     if builds:
         grid.add_column("build", no_wrap=True)
     for entry in entries:
         record = entry.record
         images = "\n".join(f"{i.name} {short_ref(i.tag, i.digest)}" for i in record.images)
         source = short_source(record.source)
+        action = f"{record.action} from {source}" if source else record.action
+        if people and not column:
+            action = "\n".join(part for part in (action, people_text(record)) if part)
         grid.add_row(escape(short_date(entry.date)), escape(entry.commit[:SHORT]),
-                     escape(entry.author.split(" <", 1)[0]),
-                     escape(f"{record.action} from {source}" if source else record.action),
-                     escape(images), *([build_link(record.build_url)] if builds else []))
+                     escape(entry.author.split(" <", 1)[0]), escape(action), escape(images),
+                     *([escape(people_text(record))] if column else []),
+                     *([build_link(record.build_url)] if builds else []))
     return grid

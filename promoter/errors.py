@@ -125,3 +125,9 @@ class ForgeError(PromoterError):
     """The pull-request provider (GitHub API) failed."""
 
     exit_code = ExitCode.REMOTE
+
+
+class CircleCIError(PromoterError):
+    """CircleCI's API failed or answered what promoter cannot read (after retries)."""
+
+    exit_code = ExitCode.REMOTE

@@ -51,6 +51,9 @@ class HistoryEntry:
             "build_url": self.record.build_url,
             "gates": [gate.to_json() for gate in self.record.gates],
             "soak": self.record.soak,
+            "triggered_by": self.record.triggered_by,
+            "approved_by": [approver.to_json() for approver in self.record.approvals],
+            "overrides": list(self.record.overrides),
         }
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from promoter.kustomize.imageref import ImageRef
 from promoter.sanitize import redact
@@ -34,6 +35,9 @@ WORKFLOW_ID = f"{TRAILER_PREFIX}Workflow-ID"
 TRIGGERED_BY = f"{TRAILER_PREFIX}Triggered-By"
 GATE = f"{TRAILER_PREFIX}Gate"
 SOAK = f"{TRAILER_PREFIX}Soak"
+APPROVED_BY = f"{TRAILER_PREFIX}Approved-By"
+APPROVAL_JOB = f"{TRAILER_PREFIX}Approval-Job"
+OVERRIDE = f"{TRAILER_PREFIX}Override"
 
 MANUAL = "manual"  # the action of a change without a promoter record
 SKIP_CI = "[skip ci]"
@@ -43,6 +47,7 @@ _TRAILER_LINE = re.compile(
     re.IGNORECASE,
 )
 _SHORT_DIGEST = 12
+_APPROVED_BY = re.compile(r"^(?P<login>\S+)(?:\s+\((?P<name>.*)\))?$")
 
 
 class ImageTrailer(ImageRef):
@@ -116,6 +121,31 @@ def _short_digest(digest: str) -> str:
 
 
 @dataclass(frozen=True)
+class Approver:
+    """Who approved a change, and in which approval job: written as the trailer pair
+    `Promoter-Approved-By: LOGIN (NAME)` and `Promoter-Approval-Job: JOB`."""
+
+    login: str
+    name: str | None = None
+    job: str | None = None
+
+    def approved_by(self) -> str:
+        """`alice (Alice Liddell)`, or `alice` without a name."""
+        return f"{self.login} ({self.name})" if self.name else self.login
+
+    @classmethod
+    def parse(cls, value: str, job: str | None = None) -> Approver | None:
+        """The approver in a Promoter-Approved-By value, or None when it names nobody."""
+        match = _APPROVED_BY.match(value.strip())
+        if match is None:
+            return None
+        return cls(match["login"], (match["name"] or "").strip() or None, job or None)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"login": self.login, "name": self.name, "job": self.job}
+
+
+@dataclass(frozen=True)
 class Record:
     action: str  # "set-image" | "promote" | "rollback"; "manual" in history (no record)
     environment: str
@@ -126,6 +156,8 @@ class Record:
     triggered_by: str | None = None
     gates: tuple[GateTrailer, ...] = ()  # what let a promotion through (Promoter-Gate)
     soak: str | None = None  # how long the source had been healthy, e.g. "47m" (Promoter-Soak)
+    approvals: tuple[Approver, ...] = ()  # every approval job upstream of the CI job
+    overrides: tuple[str, ...] = ()  # "approval: REASON": a requirement let through
 
 
 def split_source(source: str | None) -> tuple[str | None, str | None]:
@@ -174,6 +206,10 @@ def trailers(record: Record) -> list[tuple[str, str]]:
         (TRIGGERED_BY, record.triggered_by),
     ]
     pairs += [(key, value) for key, value in optional if value]
+    for approver in record.approvals:
+        pairs.append((APPROVED_BY, approver.approved_by()))
+        pairs.append((APPROVAL_JOB, approver.job or "(unknown)"))
+    pairs += [(OVERRIDE, override) for override in record.overrides]
     return [(key, _one_line(value)) for key, value in pairs]
 
 
@@ -245,30 +281,35 @@ def parse_record(message: str) -> Record | None:
 
 def _record(pairs: list[tuple[str, str]]) -> Record | None:
     first: dict[str, str] = {}
-    images: list[ImageTrailer] = []
-    gates: list[GateTrailer] = []
+    repeated: dict[str, list[str]] = {
+        key.lower(): [] for key in (IMAGE, GATE, APPROVED_BY, APPROVAL_JOB, OVERRIDE)}
     for key, value in pairs:
-        if key == IMAGE.lower():
-            image = ImageTrailer.parse(value)
-            if image is not None:
-                images.append(image)
-        elif key == GATE.lower():
-            gate = GateTrailer.parse(value)
-            if gate is not None:
-                gates.append(gate)
+        if key in repeated:
+            repeated[key].append(value)
         elif value:
             first.setdefault(key, value)
     action, environment = first.get(ACTION.lower()), first.get(ENVIRONMENT.lower())
     if not action or not environment:
         return None
+    images = (ImageTrailer.parse(value) for value in repeated[IMAGE.lower()])
+    gates = (GateTrailer.parse(value) for value in repeated[GATE.lower()])
     return Record(
         action=action,
         environment=environment,
-        images=tuple(images),
+        images=tuple(image for image in images if image is not None),
         source=first.get(SOURCE.lower()),
         build_url=first.get(BUILD_URL.lower()),
         workflow_id=first.get(WORKFLOW_ID.lower()),
         triggered_by=first.get(TRIGGERED_BY.lower()),
-        gates=tuple(gates),
+        gates=tuple(gate for gate in gates if gate is not None),
         soak=first.get(SOAK.lower()),
+        approvals=_approvers(repeated[APPROVED_BY.lower()], repeated[APPROVAL_JOB.lower()]),
+        overrides=tuple(value for value in repeated[OVERRIDE.lower()] if value),
     )
+
+
+def _approvers(approved_by: list[str], jobs: list[str]) -> tuple[Approver, ...]:
+    """The i-th Promoter-Approved-By with the i-th Promoter-Approval-Job."""
+    paired = zip_longest(approved_by, jobs[:len(approved_by)])
+    found = (Approver.parse(value, job) for value, job in paired if value is not None)
+    return tuple(approver for approver in found if approver is not None)

@@ -33,7 +33,8 @@ def github_openapi_path() -> Path:
 
 @pytest.fixture
 def github_graphql_schema() -> Path:
-    """GitHub's GraphQL schema: the stand-in's GraphQL endpoint needs it (tests skip without)."""
+    """GitHub's GraphQL schema, for tests of the schema itself (the stand-in's GraphQL endpoint
+    validates against it when present and answers unvalidated without it)."""
     return require_shared(GITHUB_GRAPHQL)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from promoter import __version__
+
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIG = PROJECT / ".circleci" / "config.yml"
 
@@ -128,3 +130,12 @@ def test_release_image_name_matches_the_overlays() -> None:
             (PROJECT / "overlays" / env / "kustomization.yaml").read_text())
         assert [i["name"] for i in kustomization["images"]] == ["web"]
         assert kustomization["images"][0]["newName"].endswith(".amazonaws.com/web")
+
+
+def test_release_jobs_install_promoter_from_its_pinned_release_tag() -> None:
+    """Not from a package index promoter does not publish to: the git tag of this version."""
+    command = load()["commands"]["install-promoter"]
+    spec = command["parameters"]["spec"]["default"]
+    assert spec == f"promoter @ git+https://github.com/example-org/promoter@v{__version__}"
+    [install] = run_commands(command)
+    assert '~/promoter-venv/bin/pip install --quiet "<< parameters.spec >>"' in install

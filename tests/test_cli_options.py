@@ -29,7 +29,7 @@ NARROW = {"COLUMNS": "80"}
 WIDE = {"COLUMNS": "250"}
 REPO_VARS = ("PROMOTER_REPO", "PROMOTER_BRANCH", "PROMOTER_CONFIG")
 COMMIT_VARS = ("PROMOTER_PUSH", "PROMOTER_DRY_RUN", "PROMOTER_MESSAGE", "PROMOTER_SKIP_CI",
-               "PROMOTER_MAX_ATTEMPTS")
+               "PROMOTER_MAX_ATTEMPTS", "PROMOTER_COMMIT_VIA", "PROMOTER_SIGN")
 OUTPUT_VARS = ("PROMOTER_JSON", "PROMOTER_DEBUG")
 CHANGE_VARS = (*REPO_VARS, *COMMIT_VARS, *OUTPUT_VARS)
 READ_VARS = (*REPO_VARS, *OUTPUT_VARS)
@@ -121,9 +121,9 @@ def test_help_at_80_columns_has_no_type_placeholders(command: str) -> None:
 
 
 @pytest.mark.parametrize(("command", "panels"), [
-    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("promote", ("Arguments", "Options", "Repository", "Commit", "Output")),
-    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Output")),
+    ("set-image", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("promote", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
+    ("rollback", ("Arguments", "Options", "Repository", "Commit", "Approval", "Output")),
     ("status", ("Repository", "Output")),
     ("history", ("Arguments", "Options", "Repository", "Output")),
     ("pr-status", ("Arguments", "Options", "Repository", "Commit", "Output")),
@@ -137,8 +137,10 @@ def test_help_groups_the_options_in_panels(command: str, panels: tuple[str, ...]
 
 @pytest.mark.parametrize(("panel", "flags"), [
     ("Repository", ("--repo", "--branch", "--config", "--push")),
-    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts")),
+    ("Commit", ("--dry-run", "--message", "--skip-ci", "--max-attempts", "--commit-via",
+                "--sign")),
     ("Output", ("--json", "--debug")),
+    ("Approval", ("--require-approval", "--override-approval", "--reason")),
 ])
 def test_each_panel_holds_its_group(panel: str, flags: tuple[str, ...]) -> None:
     text = help_text("promote")

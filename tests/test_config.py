@@ -37,6 +37,11 @@ def test_parses_environments_sources_and_pr() -> None:
     assert cfg.tag_matches("abc1234")
 
 
+def test_commit_via_is_git_unless_promoter_yaml_says_api() -> None:
+    assert parse_config(GOOD).commit_via == "git"
+    assert parse_config(GOOD + "commit_via: api\n").commit_via == "api"
+
+
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
@@ -54,6 +59,7 @@ def test_parses_environments_sources_and_pr() -> None:
          "share the overlay"),
         ("environments:\n  - name: a\npr:\n  auto_merge: yes-please\n", 4,
          "pr.auto_merge must be one of squash, merge, rebase"),
+        ("environments:\n  - name: a\ncommit_via: svn\n", 3, "commit_via must be git or api"),
     ],
 )
 def test_malformed_config_names_the_line(text: str, line: int, words: str) -> None:

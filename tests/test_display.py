@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from promoter import display, promotion
-from promoter.circleci_lint.report import Finding, PipelineReport
+from promoter.circleci_lint.report import Finding, GuardedJob, PipelineReport, UnverifiedStep
 from promoter.cli import app
 from promoter.display import (
     CleanConsole,
@@ -293,6 +294,12 @@ def show_everything(shown: Display) -> None:
     shown.change(change(changed=False, images=(ImageDelta(f"web{EVIL}", "v", "v", None, None),)))
     shown.pipeline(PipelineReport(f"ci{EVIL}.yml", [f"checked {EVIL}"],
                                   [Finding(f"job{EVIL}", f"wf{EVIL}", f"no approval {EVIL}")]))
+    unseen = UnverifiedStep(f"wf{EVIL}", f"job{EVIL}", f"c{EVIL}:3", f"runs {EVIL}", f"./x{EVIL}",
+                            [], None)
+    shown.pipeline(PipelineReport(
+        f"ci{EVIL}.yml", [], [], [unseen, replace(unseen, reviewed=f"c:1: ok {EVIL}")],
+        [GuardedJob(f"wf{EVIL}", f"job{EVIL}", [f"prod{EVIL}"], "promoter", [f"hold{EVIL}"],
+                    [f"stage{EVIL}"], f"g{EVIL}")]))
     shown.pr_status(hostile_pull_request())
     shown.warning(f"careful {EVIL}")
     shown.error(f"failed {EVIL}")

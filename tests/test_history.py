@@ -64,6 +64,9 @@ def test_history_entry_json() -> None:
         "build_url": FULL.build_url,
         "gates": [],
         "soak": None,
+        "triggered_by": FULL.triggered_by,
+        "approved_by": [],
+        "overrides": [],
     }
 
 

@@ -14,12 +14,20 @@ commands, inline orbs and `pre-steps`/`post-steps`), then checks each workflow:
 (d) every `requires` names a job of that workflow;
 (e) `set-image` is never used on an environment with a source: it skips the source check.
 
-Only `requires` that wait for success count as "upstream" for (a) and (b): a job that also runs
-when its requirement failed is not guarded by it.
+(f) a step that could run promoter unseen (a script, a command named by a variable, `eval` or
+    `sh -c` of run-time text, another orb's job or command) in a job that reaches a guarded
+    environment is a finding, unless a `# promoter: reviewed` comment covers it; every such
+    step is reported with file:line either way.
 
-Modules: shell (promoter calls in shell scripts), model (loading, definitions, parameters), steps
-(steps → calls), workflows (the graph), rules (the checks), sources (reading the file and the
-environments' sources for the CLI).
+Only `requires` that wait for success count as "upstream" for (a) and (b): a job that also runs
+when its requirement failed is not guarded by it. The promoter orb's jobs and commands are
+promoter calls (orb).
+
+Modules: shellwords (splitting shell scripts), shell (promoter calls and unseen commands in
+them), programs (what other commands run), model (loading, definitions, parameters), orb (the
+promoter orb), steps (steps → calls and unseen steps), workflows (the graph), rules (the checks),
+guarded (jobs reaching guarded environments, unseen steps), pragmas (`# promoter: reviewed`),
+report, sources (reading the file and the environments' sources for the CLI).
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from promoter.circleci_lint import model
-from promoter.circleci_lint.report import Finding, PipelineReport
+from promoter.circleci_lint.guarded import Guarded
+from promoter.circleci_lint.pragmas import pragmas
+from promoter.circleci_lint.report import Finding, GuardedJob, PipelineReport, UnverifiedStep
 from promoter.circleci_lint.rules import Check
 from promoter.circleci_lint.shell import ACTIONS, PromoterCall, find_promoter_calls
 from promoter.circleci_lint.steps import Steps
@@ -36,8 +46,10 @@ from promoter.circleci_lint.workflows import read_workflows
 __all__ = [
     "ACTIONS",
     "Finding",
+    "GuardedJob",
     "PipelineReport",
     "PromoterCall",
+    "UnverifiedStep",
     "check_pipeline",
     "find_promoter_calls",
 ]
@@ -59,4 +71,8 @@ def check_pipeline(config_text: str, sources: Mapping[str, str | None], *,
     for workflow in workflows.values():
         check.workflow(workflow)
     check.same_groups(workflows)
-    return PipelineReport(path=path, checked=check.checked, findings=check.findings)
+    guarded = Guarded(sources, reader, pragmas(config_text))
+    guarded.check(workflows)
+    return PipelineReport(path=path, checked=check.checked,
+                          findings=check.findings + guarded.findings,
+                          unverified=guarded.unverified, guarded=guarded.jobs)

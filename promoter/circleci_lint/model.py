@@ -31,10 +31,16 @@ class Definitions:
 
     jobs: dict[str, Any] = field(default_factory=dict)
     commands: dict[str, Any] = field(default_factory=dict)
-    orbs: set[str] = field(default_factory=set)
+    orbs: dict[str, str | None] = field(default_factory=dict)  # alias: reference, None inline
 
     def defines(self, job: str) -> bool:
         return job in self.jobs or job.split("/", 1)[0] in self.orbs
+
+    def orb_of(self, name: str) -> tuple[str, str] | None:
+        """(alias, reference) when `name` is `alias/x` of an orb this config cannot see into."""
+        alias, slash, _ = name.partition("/")
+        reference = self.orbs.get(alias) if slash else None
+        return (alias, reference) if reference is not None else None
 
 
 def load(config_text: str, reader: Source) -> CommentedMap:
@@ -62,7 +68,7 @@ def definitions(data: CommentedMap, reader: Source) -> Definitions:
     defs.jobs.update(mapping(reader, data, "jobs", "'jobs'"))
     defs.commands.update(mapping(reader, data, "commands", "'commands'"))
     for orb, body in mapping(reader, data, "orbs", "'orbs'").items():
-        defs.orbs.add(str(orb))
+        defs.orbs[str(orb)] = None if isinstance(body, Mapping) else text(body or "")
         if isinstance(body, Mapping):  # an inline orb: its jobs and commands are visible
             for kind, target in (("jobs", defs.jobs), ("commands", defs.commands)):
                 for name, value in mapping(reader, body, kind, f"orb {orb} {kind}").items():

@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap
 from promoter.circleci_lint.model import Definitions, Source, mapping, substitute, text
 from promoter.circleci_lint.report import Finding
 from promoter.circleci_lint.shell import PromoterCall
-from promoter.circleci_lint.steps import Steps
+from promoter.circleci_lint.steps import Found, Steps, Unseen
 
 ALL_STATUSES = frozenset({"success", "failed", "canceled", "not_run", "unauthorized"})
 _JOB_ENTRY_KEYS = frozenset({
@@ -37,6 +37,9 @@ class Node:
     job_serial_group: bool  # serial-group on the job definition, where CircleCI ignores it
     defined: bool  # an approval, a job of `jobs:`, or an orb's job
     calls: list[PromoterCall]
+    unseen: list[Unseen]  # steps that could run promoter, which this lint cannot see into
+    mentions: list[str]  # environment variables and orb parameters (names of environments?)
+    contexts: tuple[str, ...]
 
 
 @dataclass
@@ -130,9 +133,12 @@ class _WorkflowReader:
         definition = self.defs.jobs.get(job)
         approval = entry.get("type") == "approval" or (
             isinstance(definition, Mapping) and definition.get("type") == "approval")
-        calls = self.steps.calls(entry.get("pre-steps"), 0)
-        calls += self.steps.job_calls(job, args)
-        calls += self.steps.calls(entry.get("post-steps"), 0)
+        steps = entry if combo else origin  # the YAML nodes (their lines) unless matrix-filled
+        found = Found()
+        found.add(self.steps.steps(steps.get("pre-steps"), line))
+        if not approval:
+            found.add(self.steps.job(job, args, line))
+        found.add(self.steps.steps(steps.get("post-steps"), line))
         group = entry.get("serial-group")
         return Node(
             name=_instance_name(job, entry, combo), job=job, line=line,
@@ -140,7 +146,8 @@ class _WorkflowReader:
             serial_group=str(group) if group else None,
             job_serial_group=isinstance(definition, Mapping) and "serial-group" in definition,
             defined=approval or self.defs.defines(job),
-            calls=calls,
+            calls=found.calls, unseen=found.unseen, mentions=found.mentions,
+            contexts=_contexts(entry.get("context")),
         )
 
 
@@ -163,6 +170,11 @@ def _requires(reader: Source, entry: Mapping[str, Any],
             raise reader.fail(origin.get("requires"), index,
                               "each 'requires' entry must be a job name or {job: status}")
     return found
+
+
+def _contexts(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    return tuple(text(item) for item in items)
 
 
 def _statuses(value: Any) -> frozenset[str]:

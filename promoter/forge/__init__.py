@@ -7,9 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-import httpx
 
 from promoter.config import Config
 from promoter.errors import UsageError
@@ -35,6 +32,7 @@ from promoter.forge.github.hosts import (
 )
 from promoter.gitrepo import is_url
 from promoter.sanitize import foreign, redact
+from promoter.webapi import is_http_url
 
 __all__ = [
     "COMMIT_STATUSES",
@@ -108,25 +106,13 @@ def _repository(url: str, cfg: Config, environ: Mapping[str, str],
 
 def _checked_api_url(value: str) -> str:
     """value, when it is an http(s) URL with a host that httpx can send to; else UsageError."""
-    if not _is_http_url(value):
+    if not is_http_url(value):
         raise UsageError(
             f"{API_URL_VARIABLE}={foreign(value, 200)!r} is not an http(s) URL with a host",
             hint=f"set {API_URL_VARIABLE} to the GitHub REST API (github.com: {DEFAULT_API_URL}; "
             "GitHub Enterprise Server: https://HOST/api/v3), or unset it",
         )
     return value
-
-
-def _is_http_url(value: str) -> bool:
-    if any(char.isspace() or not char.isprintable() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # ValueError unless a number from 0 to 65535
-        httpx.URL(value)
-    except (ValueError, httpx.InvalidURL):
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _api_url(url: str, environ: Mapping[str, str]) -> str:

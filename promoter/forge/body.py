@@ -1,10 +1,11 @@
 """The Markdown body of a promotion pull request, trimmed to the forge's size limit.
 
 Layout: a hidden marker naming the environment, a heading (promote to / roll back), where the
-images come from, the CI build, a table of images (old -> new tag and digest), then the overlay
-diff and the rendered manifests diff in ```diff fences. When the whole does not fit in `limit`
-characters, the rendered diff is trimmed first, then the overlay diff, then (in extreme cases)
-table rows; each trimmed part says how many lines were left out.
+images come from, the CI build, who approved it (a line given by the caller), a table of images
+(old -> new tag and digest), then the overlay diff and the rendered manifests diff in ```diff
+fences. When the whole does not fit in `limit` characters, the rendered diff is trimmed first,
+then the overlay diff, then (in extreme cases) table rows; each trimmed part says how many lines
+were left out.
 
 Any environment name can be written: in the marker it is percent-encoded (no "--", no "<" or
 ">" can end the HTML comment early), in the heading it is an inline code span.
@@ -39,6 +40,7 @@ def pr_body(
     rendered_diff: str,
     action: str = "promote",
     limit: int = GITHUB_BODY_LIMIT,
+    approval: str | None = None,
 ) -> str:
     """The PR body of a promotion or (action="rollback") a rollback; len(result) <= limit.
 
@@ -50,7 +52,7 @@ def pr_body(
     if action not in HEADINGS:
         raise ValueError(f"no pull request heading for action {action!r}")
     parts = _Parts(
-        intro=_intro(environment, action, source, source_commit, build_url),
+        intro=_intro(environment, action, source, source_commit, build_url, approval),
         rows=tuple(_row(image) for image in images),
         overlay=_DiffSection("Overlay diff", overlay_diff),
         rendered=_DiffSection("Rendered manifests diff", rendered_diff),
@@ -112,7 +114,7 @@ def _marker(environment: str) -> str:
 
 
 def _intro(environment: str, action: str, source: str | None, commit: str | None,
-           build_url: str | None) -> str:
+           build_url: str | None, approval: str | None = None) -> str:
     heading = HEADINGS[action].format(environment=_code(environment))
     lines = [_marker(environment), f"## {heading}", ""]
     if source is not None:
@@ -124,6 +126,8 @@ def _intro(environment: str, action: str, source: str | None, commit: str | None
         lines.append(f"Images as of commit {_code(commit)}.")
     if build_url:
         lines.append(f"CI build: {_one_line(build_url)}")
+    if approval:
+        lines.append(_one_line(approval))
     while lines[-1] == "":
         lines.pop()
     return "\n".join(lines)

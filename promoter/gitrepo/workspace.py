@@ -73,8 +73,9 @@ class Workspace:
                 "work on a fresh clone",
             )
 
-    def commit(self, paths: Sequence[str], message: str) -> str:
-        """Stage exactly paths, commit only them, return the new commit's sha."""
+    def commit(self, paths: Sequence[str], message: str, *, sign: bool = False) -> str:
+        """Stage exactly paths, commit only them (signed with the user's key when `sign`),
+        return the new commit's sha."""
         if not paths:
             raise GitError("nothing to commit: no file was given")
         git = self.runner.run
@@ -82,8 +83,8 @@ class Workspace:
         if git("diff", "--cached", "--quiet", "--", *paths).ok:
             git("reset", "--quiet", "--", *paths)
             raise GitError(f"nothing to commit: {', '.join(paths)} unchanged in {self.where}")
-        result = git("commit", "--quiet", "--cleanup=whitespace", "-m", message, "--only",
-                     "--", *paths, config=self._identity())
+        result = git("commit", "--quiet", *(["-S"] if sign else []), "--cleanup=whitespace",
+                     "-m", message, "--only", "--", *paths, config=self._identity())
         if not result.ok:
             git("reset", "--quiet", "--", *paths)  # leave the index as it was
             raise GitError(f"cannot commit {', '.join(paths)} in {self.where}: {detail(result)}",
@@ -143,19 +144,26 @@ class Workspace:
             return None
         return self.runner.remote_url(self.remote)
 
-    def sync(self) -> None:
+    def sync(self, commit: str | None = None) -> None:
         """After a retryable rejection: move this private checkout (a temporary clone or a
-        scratch checkout) to the remote tip, dropping the commit that was not pushed."""
+        scratch checkout) to the remote tip, dropping the commit that was not pushed. With
+        `commit` (one the remote branch has: a commit made through the GitHub API), to it."""
         if self.remote is None:
             raise GitError(f"branch {self.branch} in {self.where} has no upstream to sync with")
         if not self.temporary:
             raise GitError(f"internal error: {self.where} is the user's own working copy; only "
                            "a private checkout is moved", hint="please report this")
-        tip = self._fetch(self.remote)
+        tip = self._fetch(self.remote) if commit is None else self._fetch(self.remote, commit)
         check(self.runner.run("reset", "--quiet", "--hard", tip),
               f"cannot move the private checkout of {self.where} to {tip[:12]}")
 
-    def _fetch(self, remote: str) -> str:
+    def fetch_tip(self) -> str:
+        """Fetch the upstream branch; its tip, whose objects are then here."""
+        if self.remote is None:
+            raise GitError(f"branch {self.branch} in {self.where} has no upstream to fetch")
+        return self._fetch(self.remote)
+
+    def _fetch(self, remote: str, commit: str = "FETCH_HEAD") -> str:
         upstream = self.upstream_branch or self.branch
         args = ["--quiet", "--no-tags"]
         if self.depth is not None:
@@ -165,7 +173,7 @@ class Workspace:
         if not fetched.ok:
             raise GitError(f"cannot fetch branch {upstream} from {self.runner.describe(remote)}: "
                            f"{detail(fetched)}", hint="check network access and credentials")
-        return check(self.runner.run("rev-parse", "--verify", "FETCH_HEAD^{commit}"),
+        return check(self.runner.run("rev-parse", "--verify", f"{commit}^{{commit}}"),
                      "cannot read the fetched commit").text.strip()
 
 

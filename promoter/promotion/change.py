@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 from promoter.config import load_config
@@ -24,14 +24,17 @@ from promoter.forge.protection import explain_protection
 from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
+from promoter.gitrepo.signing import check_signing, signing_key
 from promoter.kustomize.document import read_images
 from promoter.kustomize.entries import ImageDelta, ImageEntry, deltas
 from promoter.kustomize.files import FileEdit
 from promoter.kustomize.session import EditSession, edit_session
 from promoter.kustomize.verify import set_images_verified
+from promoter.promotion.approval import ApprovalGate
 from promoter.promotion.options import CommitOptions, RepoOptions
 from promoter.promotion.results import ChangeResult, Plan, Planner
 from promoter.promotion.versions import kustomization_rel, read_entries
+from promoter.promotion.viaapi import Landed, Lander, api_lander, commit_via
 from promoter.promotion.waiting import ready_plan
 from promoter.trailers import ImageTrailer, Record, ci_metadata, format_message
 
@@ -47,18 +50,19 @@ def change(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planner
     local working copy); a local copy is moved to the finished commit only at the end."""
     _check_options(repo, opts)
     push = repo.push and not opts.dry_run
-    progress = _Progress()
+    progress, approvals = _Progress(), ApprovalGate(opts)
     try:
         with open_workspace(repo.repo, repo.branch, push=push, depth=depth,
-                            read_only=opts.dry_run) as ws:
-            if not opts.dry_run:
-                check_local_copy(ws)
+                            read_only=opts.dry_run) as ws, landing(ws, repo, opts) as lander:
             start = ws.head()
+            progress.lander = lander
             try:
                 with private_workspace(ws) as work:
-                    result = _attempts(work, opts, action, planner, repo.config, progress)
+                    result = _attempts(work, opts, action, planner, repo.config, progress,
+                                       approvals)
                     end = work.head()
-                return result if opts.dry_run else _published(ws, start, end, result)
+                done = result if opts.dry_run else _published(ws, start, end, result)
+                return approvals.noted(done)
             except KeyboardInterrupt as exc:
                 raise progress.interrupted(ws) from exc
     except KeyboardInterrupt as exc:  # while opening, or while removing the temporary clone
@@ -76,6 +80,33 @@ def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
     check_message(opts.message)
 
 
+@contextmanager
+def landing(ws: Workspace, repo: RepoOptions, opts: CommitOptions) -> Iterator[Lander]:
+    """How the commit will reach the branch (git push, or the GitHub API), once everything it
+    needs is checked: the local copy, the signing key (--sign), GitHub's token (api)."""
+    if not opts.dry_run:
+        check_local_copy(ws)
+    via_api = commit_via(opts, ws, repo) == "api"
+    if opts.sign and not via_api:  # (api_lander refuses --sign)
+        if opts.dry_run:
+            signing_key(ws)  # configured; the dry run signs nothing
+        else:
+            check_signing(ws)
+    with api_lander(ws, repo, opts) if via_api else nullcontext(GitPush()) as lander:
+        yield lander
+
+
+class GitPush:
+    """Lander: the commit reaches the branch with git push."""
+
+    def land(self, ws: Workspace, sha: str, message: str) -> Landed:
+        ws.push_upstream()
+        return Landed(sha)
+
+    def interrupted(self, ws: Workspace, sha: str, branch: str) -> Interrupted:
+        return interrupted_push(ws, sha, branch)
+
+
 @dataclass
 class _Progress:
     """How far a change got: what an interrupt message must say."""
@@ -83,6 +114,7 @@ class _Progress:
     pushing: str | None = None  # the commit a push was started for
     branch: str = ""
     pushed: bool = False  # the push of `pushing` returned successfully
+    lander: Lander | None = None  # how it is pushed: which asks the remote after an interrupt
 
     def interrupted(self, ws: Workspace | None) -> Interrupted:
         if self.pushing is None:
@@ -90,7 +122,8 @@ class _Progress:
                                pushed=False)
         if not self.pushed:
             if ws is not None:
-                return interrupted_push(ws, self.pushing, self.branch)
+                lander = self.lander or GitPush()
+                return lander.interrupted(ws, self.pushing, self.branch)
             return Interrupted(
                 f"interrupted after a push of commit {self.pushing[:12]} to branch "
                 f"{self.branch} was started; promoter could not ask the remote whether it "
@@ -113,13 +146,13 @@ def _published(ws: Workspace, start: str, end: str, result: ChangeResult) -> Cha
 
 
 def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
-              config: str | None, progress: _Progress) -> ChangeResult:
+              config: str | None, progress: _Progress, approvals: ApprovalGate) -> ChangeResult:
     for attempt in opts.retry_policy().tries():
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, config), opts)
         try:
-            result = _attempt(ws, plan, action, opts, attempt.number, progress)
+            result = _attempt(ws, plan, action, opts, attempt.number, progress, approvals)
         except ProtectedBranch as exc:  # not retried; say which rule refused it
             cfg = load_config(ws.root, config)
             raise explain_protection(exc, ws.remote_url() or "", cfg, opts.environ) from exc
@@ -133,28 +166,31 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
 
 
 def _attempt(ws: Workspace, plan: Plan, action: str, opts: CommitOptions,
-             attempt: int, progress: _Progress) -> ChangeResult | None:
+             attempt: int, progress: _Progress, approvals: ApprovalGate) -> ChangeResult | None:
     """One plan-edit-commit-push in the private checkout. None means: rejected because the
-    branch moved, try again."""
+    branch moved, try again. A change is checked by the ApprovalGate before it is committed."""
     if opts.dry_run:
-        return preview(ws, plan, action, attempt)
+        return approvals.approved(preview(ws, plan, action, attempt), plan)
     with edited(ws, plan, action, attempt) as (base, session):
         if not base.changed:
             return base
+        base = approvals.approved(base, plan)
+        plan = replace(plan, approval=base.approval)
         message = commit_message(plan, action, base.images, opts)
-        sha = commit_kept(ws, session, message)
+        sha = commit_kept(ws, session, message, sign=opts.sign)
     if not ws.will_push:
         return replace(base, commit=sha, message=message)
     progress.pushing, progress.branch = sha, ws.upstream_branch or ws.branch
     try:
-        ws.push_upstream()
+        landed = (progress.lander or GitPush()).land(ws, sha, message)
     except PushRejected as exc:
         if exc.retryable:
             progress.pushing = None  # the remote refused it: nothing of it arrived
             return None  # the branch moved: the caller syncs (dropping this commit) and retries
         raise
-    progress.pushed = True
-    return replace(base, commit=sha, pushed=True, message=message)
+    progress.pushing, progress.pushed = landed.commit, True
+    return replace(base, commit=landed.commit, pushed=True, message=message,
+                   commit_via=landed.via, verification=landed.verification)
 
 
 def interrupted_push(ws: Workspace, sha: str, branch: str | None = None) -> Interrupted:
@@ -194,9 +230,11 @@ def edited(ws: Workspace, plan: Plan, action: str,
         yield _result(plan, action, edit, before, attempt, dry_run=False), session
 
 
-def commit_kept(ws: Workspace, session: EditSession, message: str) -> str:
-    """Commit the session's file; from then on the edit is kept."""
-    sha = ws.commit([session.label], message)
+def commit_kept(ws: Workspace, session: EditSession, message: str, *,
+                sign: bool = False) -> str:
+    """Commit the session's file (signed with the user's key when `sign`); from then on the
+    edit is kept."""
+    sha = ws.commit([session.label], message, sign=sign)
     session.keep()
     return sha
 
@@ -235,6 +273,8 @@ def commit_message(plan: Plan, action: str, changed: Sequence[ImageDelta],
         triggered_by=meta.get("triggered_by"),
         gates=plan.gate.gates if plan.gate is not None else (),
         soak=plan.gate.soak_text if plan.gate is not None else None,
+        approvals=plan.approval.approvers if plan.approval else (),
+        overrides=plan.approval.overrides() if plan.approval else (),
     )
     return format_message(record, body=_with_renames(opts.message, changed), skip_ci=opts.skip_ci)
 

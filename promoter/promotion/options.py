@@ -52,6 +52,12 @@ class CommitOptions:
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], datetime] = utc_now  # what time it is (soak); PROMOTER_NOW in the CLI
     waiting: Waiting = field(default_factory=Waiting)
+    commit_via: str | None = None  # git or api; None: commit_via in promoter.yaml, else git
+    sign: bool = False  # sign the commit with the user's key (user.signingkey, gpg.format)
+    require_approval: bool = False  # --require-approval: refuse a change nobody approved
+    override_approval: bool = False  # --override-approval: let it through, recording `reason`
+    reason: str | None = None  # --reason: why a requirement was overridden
+    approval_check: bool = True  # False for a preview that changes nothing (promoter diff)
 
     def retry_policy(self) -> RetryPolicy:
         """The pauses between attempts when the branch moves under us."""

@@ -57,7 +57,7 @@ def diff(repo: RepoOptions, source: str, target: str) -> ChangeResult:
     """What `promote TARGET` (from SOURCE, which must be TARGET's source) would change; the
     gates are promote's to check (diff promotes nothing)."""
     return change(RepoOptions(repo.repo, repo.branch, repo.config, push=False),
-                   CommitOptions(dry_run=True), "promote",
+                   CommitOptions(dry_run=True, approval_check=False), "promote",
                    promote_planner(target, None, (), source, gates=None), depth=None)
 
 

@@ -40,6 +40,7 @@ from promoter.promotion import (
     interrupted_push,
     preview,
 )
+from promoter.promotion.approval import ApprovalGate, approval_line
 from promoter.promotion.waiting import ready_plan
 from promoter.pullrequest.branches import branch_prefix, promotion_branch
 from promoter.pullrequest.session import ProviderFactory, clone_target, forge_session
@@ -93,20 +94,24 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
     """
     _check_options(repo, opts)
     url, branch = clone_target(repo)
+    approvals = ApprovalGate(opts)
     with open_workspace(url, branch, push=not opts.dry_run) as ws:
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, repo.config), opts)
         cfg = load_config(ws.root, repo.config)
         if opts.dry_run:
-            return _preview(ws, cfg, plan, action, opts, provider_factory)
+            return approvals.noted(approvals.approved(
+                _preview(ws, cfg, plan, action, opts, provider_factory), plan))
         overlay = plan.environment.path
         rendered_before = render(ws.root, overlay)
         with edited(ws, plan, action) as (result, session):
             if not result.changed:
                 return result
+            result = approvals.approved(result, plan)
+            plan = replace(plan, approval=result.approval)
             rendered = _unified(rendered_before, render(ws.root, overlay), f"rendered {overlay}")
             message = commit_message(plan, action, result.images, opts)
             with forge_session(provider_factory, ws, cfg, opts.environ) as provider:
-                sha = commit_kept(ws, session, message)
+                sha = commit_kept(ws, session, message, sign=opts.sign)
                 proposal = _Proposal(
                     environment=result.environment,
                     branch=promotion_branch(plan.environment.name), base=ws.branch, sha=sha,
@@ -117,8 +122,8 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                 method = opts.auto_merge or cfg.pr.auto_merge
                 if method is not None:
                     published = _auto_merge(provider, published, method)
-        return replace(result, commit=sha, pushed=True, message=message,
-                       pull_request=published.info())
+        return approvals.noted(replace(result, commit=sha, pushed=True, message=message,
+                                       pull_request=published.info()))
 
 
 def _check_options(repo: RepoOptions, opts: CommitOptions) -> None:
@@ -151,6 +156,7 @@ def _body(result: ChangeResult, rendered_diff: str, environ: Mapping[str, str]) 
         images=[d for d in result.images if d.changed],
         build_url=environ.get("CIRCLE_BUILD_URL"),
         overlay_diff=result.diff, rendered_diff=rendered_diff, action=result.action,
+        approval=approval_line(result.approval),
     )
 
 

@@ -26,6 +26,7 @@ def test_report_as_json() -> None:
     assert PipelineReport("c.yml", ["one"], [finding]).to_json() == {
         "path": "c.yml", "ok": False, "checked": ["one"],
         "findings": [{"workflow": "release", "job": "deploy", "message": "no approval"}],
+        "unverifiable": [], "guarded": [],
     }
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import PROJECT, PROMOTER
 
 
@@ -60,3 +62,75 @@ def test_in_a_service_repository_without_environments(tmp_path: Path) -> None:
     done = check(service, "--json")
     assert done.returncode == 4
     assert any(f["job"] == "promote-production" for f in json.loads(done.stdout)["findings"])
+
+
+# ----------------------------------------------------------------------------- what it cannot see
+
+PROMOTE = "promoter promote production \\\n"
+INDIRECT = {
+    "script": "./scripts/deploy.sh production \\\n",
+    "variable as command": "P=promoter; $P promote production \\\n",
+    "eval": "eval \"$DEPLOY\" \\\n",
+    "bash -c": "bash -c \"$X\" \\\n",
+}
+
+
+def template() -> str:
+    config = (PROJECT / ".circleci" / "config.yml").read_text()
+    assert config.count(PROMOTE) == 1
+    return config
+
+
+@pytest.mark.parametrize("command", INDIRECT.values(), ids=INDIRECT.keys())
+def test_each_indirect_pattern_is_exit_4_with_its_line(tmp_path: Path, command: str) -> None:
+    config = template().replace(PROMOTE, command)
+    broken = tmp_path / "config.yml"
+    broken.write_text(config)
+    done = check(PROJECT, str(broken))
+    assert done.returncode == 4, done.stdout + done.stderr
+    [line] = [n for n, text in enumerate(config.splitlines(), 1)
+              if text.strip() == command.strip("\n")]
+    assert f"{broken}:{line}" in done.stderr and "promote-production" in done.stderr
+    assert "# promoter: reviewed" in done.stderr
+
+
+def test_an_orb_command_it_cannot_see_into_is_exit_4(tmp_path: Path) -> None:
+    step = "      - run:\n          name: Promote the approved"
+    config = template().replace("orbs:\n", "orbs:\n  acme: acme/deploy@1.0.0\n").replace(
+        "      - install-promoter\n" + step, "      - install-promoter\n      - acme/ship\n" + step)
+    assert "acme/ship" in config
+    broken = tmp_path / "config.yml"
+    broken.write_text(config)
+    done = check(PROJECT, str(broken), "--json")
+    assert done.returncode == 4
+    [finding] = json.loads(done.stdout)["findings"]
+    assert finding["job"] == "promote-production" and "orb acme/deploy@1.0.0" in finding["message"]
+
+
+def test_a_reviewed_step_passes_and_the_report_lists_it(tmp_path: Path) -> None:
+    config = template().replace(
+        PROMOTE, "# promoter: reviewed by ops 2026-11: deploy.sh only runs promoter promote\n"
+                 "            ./scripts/deploy.sh production \\\n")
+    reviewed = tmp_path / "config.yml"
+    reviewed.write_text(config)
+    done = check(PROJECT, str(reviewed))
+    assert done.returncode == 0, done.stderr
+    assert "reviewed:" in done.stdout and "by ops 2026-11" in done.stdout
+    doc = json.loads(check(PROJECT, str(reviewed), "--json").stdout)
+    [step] = [u for u in doc["unverifiable"] if u["reviewed"]]
+    assert step["job"] == "promote-production" and step["reaches"] == ["production"]
+
+
+def test_the_guarded_table_in_text_and_json() -> None:
+    done = check(PROJECT)
+    assert "Jobs that reach a guarded environment" in done.stdout
+    assert "request_prod" in done.stdout and "promote-production" in done.stdout
+    doc = json.loads(check(PROJECT, "--json").stdout)
+    [row] = doc["guarded"]
+    assert row == {
+        "workflow": "release", "job": "promote-production", "environments": ["production"],
+        "how": "promoter", "approvals": ["request_prod"], "after": ["promote-staging"],
+        "serial_group": "<< pipeline.project.slug >>/promote-production",
+        "approval_path": "promote-staging → request_prod",
+    }
+    assert {u["job"] for u in doc["unverifiable"]} == {"test", "build-web-image"}

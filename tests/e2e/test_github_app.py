@@ -1,7 +1,8 @@
 """GitHub the way organisations run it, end to end through the installed command: a GitHub App
 (key pair made here) instead of a token, auto-merge of the promotion pull request, and a
 protected branch that refuses a plain push. The stand-in checks every REST request and response
-against the OpenAPI description and every GraphQL document against GitHub's schema."""
+against the OpenAPI description and every GraphQL document against GitHub's schema (when
+../shared has them)."""
 
 from __future__ import annotations
 
@@ -68,8 +69,7 @@ def app_session(gitops: GitOps, github_openapi_if_present: Path | None) -> Itera
     session.assert_no_secrets()
 
 
-def test_promote_pr_as_an_app_with_auto_merge(app_session: AppSession,
-                                              github_graphql_schema: Path) -> None:
+def test_promote_pr_as_an_app_with_auto_merge(app_session: AppSession) -> None:
     gitops, github = app_session.gitops, app_session.github
     config = gitops.show("promoter.yaml")
     _commit(gitops, "promoter.yaml", config + "pr:\n  labels: [promotion]\n  auto_merge: squash\n")
@@ -92,7 +92,7 @@ def test_promote_pr_as_an_app_with_auto_merge(app_session: AppSession,
 
 
 def test_auto_merge_not_allowed_keeps_the_pull_request_with_a_warning(
-        app_session: AppSession, github_graphql_schema: Path) -> None:
+        app_session: AppSession) -> None:
     app_session.github.allow_auto_merge = False
     app_session.gitops.json("set-image", "staging", f"web={SHA_A}")
     done = app_session.run("promote", "production", "--pr", "--auto-merge", "rebase", "--json")
@@ -162,8 +162,7 @@ def test_an_app_that_may_not_read_the_protection_says_so(app_session: AppSession
     assert "Administration: read" in done.stderr
 
 
-def test_git_over_http_uses_the_installation_token(app_session: AppSession,
-                                                   github_graphql_schema: Path) -> None:
+def test_git_over_http_uses_the_installation_token(app_session: AppSession) -> None:
     github = app_session.github
     url = f"{github.url}/acme/gitops.git"  # the App's GitHub: the API's own origin
     app_session.run("set-image", "staging", f"web={SHA_A}", repo=url)

@@ -47,10 +47,11 @@ import httpx
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from . import standin_commits  # noqa: F401  (registers createCommitOnBranch)
 from .standin_app import FakeApp, app_route
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
 from .standin_githttp import GitRequest, git_http_route
-from .standin_graphql import GRAPHQL_PATH, graphql_route
+from .standin_graphql import GraphQLEndpoint, graphql_path
 from .standin_protection import Protection, protection_route
 from .standin_statuses import CheckRun, StatusBoard, iso
 
@@ -380,6 +381,7 @@ class GitHubStandIn:
             GitBranches(self.git) if self.git is not None else {"main": fake_sha("main")})
         self.delete_branch_on_merge = delete_branch_on_merge
         self.pulls: dict[int, Pull] = {}
+        self.graphql = GraphQLEndpoint(self)  # POST /graphql (standin_graphql.py)
         self.requests: list[Recorded] = []
         self.problems: list[str] = []
         self._faults: deque[Fault] = deque()
@@ -540,6 +542,8 @@ class GitHubStandIn:
     def handle(self, method: str, target: str, headers: Headers, raw: bytes) -> tuple[Reply, str]:
         with self._lock:
             split = urlsplit(target)
+            if split.path == graphql_path(self.prefix):
+                return self._graphql(method, split.path, headers, raw), split.path
             if not split.path.startswith(self.prefix + "/"):
                 self.problems.append(f"{method} {target}: outside the API prefix {self.prefix!r}")
                 return Reply(404, {"message": "Not Found", "documentation_url": DOCS}), target
@@ -551,9 +555,7 @@ class GitHubStandIn:
                 parameters=RequestParameters(query=ImmutableMultiDict(parse_qsl(split.query)),
                                              header=headers),
             )
-            described = path != GRAPHQL_PATH  # GraphQL is checked by standin_graphql.py
-            if described:
-                self.problems.extend(self.checker.request_problems(request))
+            self.problems.extend(self.checker.request_problems(request))
             self._check_headers(method, path, headers)
             payload = json.loads(raw) if raw else None
             reply = self._respond(method, path, query, headers, payload)
@@ -562,9 +564,31 @@ class GitHubStandIn:
             data = json.dumps(reply.body).encode() if reply.body is not None else b""
             content_type = "application/json; charset=utf-8" if data else ""
             response = OAResponse(reply.status, data or None, Headers(reply.headers), content_type)
-            if described:
-                self.problems.extend(self.checker.response_problems(request, response))
+            self.problems.extend(self.checker.response_problems(request, response))
             return reply, path
+
+    def _graphql(self, method: str, path: str, headers: Headers, raw: bytes) -> Reply:
+        """The GraphQL endpoint (not in the OpenAPI description: checked against GitHub's
+        GraphQL schema instead), with the same faults, headers and records as REST."""
+        self._check_headers(method, path, headers)
+        payload = json.loads(raw) if raw else None
+        fault = self._take_fault(method, path)
+        if fault is not None and not fault.after_effect:
+            reply = Reply(fault.status, fault.body, fault.headers)
+        else:
+            user = self._user(headers)
+            if user is None:
+                reply = _error(401, "Bad credentials")
+            elif method != "POST":
+                reply = _error(404, "Not Found")
+            else:
+                self._follow_git()
+                reply = Reply(*self.graphql.answer(payload, user))
+            if fault is not None:
+                reply = Reply(fault.status, fault.body, fault.headers)
+        self.requests.append(Recorded(method, path, {}, dict(headers.items()), payload,
+                                      reply.status))
+        return reply
 
     def _check_headers(self, method: str, path: str, headers: Headers) -> None:
         expected = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -595,7 +619,7 @@ class GitHubStandIn:
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: Headers,
                payload: Json) -> Reply:
-        for extension in (app_route, graphql_route, protection_route):
+        for extension in (app_route, protection_route):
             reply = extension(self, method, path, headers, payload)
             if reply is not None:
                 return reply
@@ -1071,8 +1095,9 @@ class _Handler(BaseHTTPRequestHandler):
         if data:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        with suppress(BrokenPipeError, ConnectionResetError):  # the client was interrupted
+            self.end_headers()
+            self.wfile.write(data)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -1,49 +1,62 @@
-"""The GraphQL endpoint of the GitHub stand-in (POST /graphql).
+"""The GitHub stand-in's GraphQL endpoint (POST /graphql; /api/graphql beside GitHub Enterprise
+Server's /api/v3), for tests.
 
-Mutations and queries register by their field name (`@resolver("enablePullRequestAutoMerge")`):
-a resolver gets the stand-in, the field's arguments and the caller's login, and returns the
-field's value as a dict (GitHub's shape), or raises GraphQLFailure (an error with GitHub's
-`type`). With ../shared/github-graphql/schema.graphql, every document is validated against the
-schema and executed by graphql-core (so the answer has exactly the fields asked for, typed as
-the schema says). Without the schema the endpoint refuses to answer: tests that use GraphQL
-skip (tests/conftest.py require_graphql_schema).
+Top-level Query and Mutation fields register by name (`@resolver("enablePullRequestAutoMerge")`,
+`@resolver("createCommitOnBranch")` in standin_commits.py): a resolver gets the stand-in, the
+field's arguments and the caller's login, and returns the field's value as a dict in GitHub's
+shape (a nested field that takes arguments may be a function `(info, **arguments)`), or raises
+GraphQLFailure for an error GitHub would answer with (message and type, HTTP 200).
 
-Resolvers for enablePullRequestAutoMerge and repository.pullRequest are here; others (such as
-createCommitOnBranch) register from their own modules.
+With ../shared/github-graphql/schema.graphql (graphql-core), every document is validated
+against GitHub's schema, its variables are coerced as GitHub coerces them, and the document is
+executed against the schema over the resolvers, so the answer has the schema's shape and only
+the selected fields; anything off the schema is a stand-in problem that fails the test. Without
+../shared the document is only parsed and answered unvalidated: the selected fields of the
+resolvers' values, as they are.
+
+Resolvers for repository (its pullRequest) and enablePullRequestAutoMerge are here; others
+register from their own modules.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema, graphql_sync, parse, validate
-from werkzeug.datastructures import Headers
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    build_schema,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+    value_from_ast_untyped,
+)
+from graphql.execution.values import get_variable_values
 
 from tests.conftest import GITHUB_GRAPHQL
 
 from .standin_checkers import TIMESTAMP, Json
 
 if TYPE_CHECKING:
-    from .github_standin import GitHubStandIn, Reply
+    from .github_standin import GitHubStandIn
 
-GRAPHQL_PATH = "/graphql"
+SCHEMA_PATH = GITHUB_GRAPHQL
 
+Payload = dict[str, Any]
 #: (stand-in, the field's arguments, the caller's login) -> the field's value
 Resolver = Callable[["GitHubStandIn", dict[str, Any], str], Any]
 RESOLVERS: dict[str, Resolver] = {}
 _schema_lock = threading.Lock()
-
-
-class GraphQLFailure(Exception):
-    """An error GitHub reports in `errors` (with HTTP 200), e.g. type UNPROCESSABLE."""
-
-    def __init__(self, message: str, type: str = "UNPROCESSABLE") -> None:
-        super().__init__(message)
-        self.type = type
 
 
 def resolver(name: str) -> Callable[[Resolver], Resolver]:
@@ -54,22 +67,36 @@ def resolver(name: str) -> Callable[[Resolver], Resolver]:
     return register
 
 
-def schema_path() -> Path | None:
-    """../shared/github-graphql/schema.graphql, None when absent (tests/conftest.py's SHARED,
-    as PROMOTER_SHARED named it when the tests were collected)."""
-    return GITHUB_GRAPHQL if GITHUB_GRAPHQL.is_file() else None
+class GraphQLFailure(Exception):
+    """An error GitHub reports in `errors` (with HTTP 200), e.g. type STALE_DATA, NOT_FOUND."""
+
+    def __init__(self, message: str, type: str = "UNPROCESSABLE") -> None:
+        super().__init__(message)
+        self.message = message
+        self.type = type
 
 
-@cache
+@functools.cache
 def load_schema(path: Path) -> GraphQLSchema:
-    """GitHub's schema, built once per test process (a few seconds).
-
-    GitHub's published SDL repeats a few fields and deprecates some interface implementations
-    only; graphql-core 3.3 refuses both, so the SDL is taken as valid, as GitHub serves it."""
+    """GitHub's schema (building it takes a couple of seconds: once per process). The published
+    SDL repeats a few fields and deprecates some interface implementations only, which
+    graphql-core's schema checks refuse; so the SDL is taken as valid, as GitHub serves it, and
+    documents are still validated against every type and field."""
     with _schema_lock:
-        schema = build_schema(path.read_text(encoding="utf-8"), assume_valid_sdl=True)
+        schema = build_schema(path.read_text(encoding="utf-8"), assume_valid_sdl=True,
+                              assume_valid=True)
         schema._validation_errors = []  # see the docstring
         return schema
+
+
+def schema_if_present() -> GraphQLSchema | None:
+    """GitHub's schema, None without ../shared (as PROMOTER_SHARED named it at collection)."""
+    return load_schema(SCHEMA_PATH) if SCHEMA_PATH.is_file() else None
+
+
+def graphql_path(prefix: str) -> str:
+    """Where GitHub serves GraphQL beside a REST prefix ("" or /api/v3)."""
+    return "/api/graphql" if prefix.rstrip("/") == "/api/v3" else "/graphql"
 
 
 def document_problems(schema: GraphQLSchema, document: str) -> list[str]:
@@ -81,56 +108,136 @@ def document_problems(schema: GraphQLSchema, document: str) -> list[str]:
     return [error.message for error in validate(schema, ast)]
 
 
-def graphql_route(standin: GitHubStandIn, method: str, path: str, headers: Headers,
-                  payload: Json) -> Reply | None:
-    """The answer to POST /graphql; None for every other request."""
-    from .github_standin import Reply, _error
-    if path != GRAPHQL_PATH:
-        return None
-    if method != "POST" or not isinstance(payload, dict) or "query" not in payload:
-        standin.problems.append(f"{method} {path}: not a GraphQL POST with a query")
-        return _error(400, "Problems parsing JSON")
-    user = standin._user(headers)
-    if user is None:
-        return _error(401, "Bad credentials")
-    standin._follow_git()
-    found = schema_path()
-    if found is None:  # tests that use GraphQL skip without it (require_graphql_schema)
-        standin.problems.append("a GraphQL request, but ../shared has no GraphQL schema")
-        return _error(500, "no GraphQL schema")
-    body = _execute(standin, load_schema(found), payload["query"],
-                    payload.get("variables") or {}, user)
-    return Reply(200, body)
+@dataclass
+class GraphQLEndpoint:
+    """POST /graphql of one stand-in; `problems` are the stand-in's (it appends them)."""
+
+    standin: GitHubStandIn
+    checked: bool = True  # validate against GitHub's schema when ../shared has it
+
+    @property
+    def schema(self) -> GraphQLSchema | None:
+        """GitHub's schema (built on first use), None without ../shared or when unchecked."""
+        return schema_if_present() if self.checked else None
+
+    def answer(self, payload: Any, user: str) -> tuple[int, Any]:
+        """(HTTP status, body) for a request body from `user`."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            self.standin.problems.append(f"POST /graphql without a query: {payload!r:.200}")
+            return 400, {"message": "Problems parsing JSON"}
+        variables = payload.get("variables") or {}
+        try:
+            document = parse(payload["query"])
+        except GraphQLError as exc:
+            self.standin.problems.append(f"GraphQL document does not parse: {exc}")
+            return 200, {"errors": [{"message": exc.message}]}
+        operation = get_operation_ast(document, payload.get("operationName"))
+        problems = self._check(document, operation, variables)
+        if problems:
+            self.standin.problems.extend(problems)
+            return 200, {"errors": [{"message": p} for p in problems]}
+        assert operation is not None
+        if self.schema is None:
+            return 200, self._unvalidated(operation, variables, user)
+        return 200, self._execute(self.schema, document, payload.get("operationName"),
+                                  variables, user)
+
+    def _check(self, document: Any, operation: OperationDefinitionNode | None,
+               variables: dict[str, Any]) -> list[str]:
+        if operation is None:
+            return ["no single GraphQL operation to run (name it with operationName)"]
+        missing = [s.name.value for s in operation.selection_set.selections
+                   if isinstance(s, FieldNode) and s.name.value not in RESOLVERS
+                   and not s.name.value.startswith("__")]
+        if missing:
+            return [f"{operation.operation.value} {name}: the stand-in does not serve it"
+                    for name in missing]
+        if self.schema is None:
+            return []
+        found = [f"GraphQL document off GitHub's schema: {e.message}"
+                 for e in validate(self.schema, document)]
+        if found:
+            return found
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (),
+                                      variables)
+        if isinstance(coerced, list):
+            return [f"GraphQL variables off GitHub's schema: {e.message}" for e in coerced]
+        return []
+
+    def _execute(self, schema: GraphQLSchema, document: Any, operation_name: str | None,
+                 variables: dict[str, Any], user: str) -> dict[str, Any]:
+        """The document run by graphql-core over the resolvers (arguments coerced)."""
+        root = {name: self._bound(function, user) for name, function in RESOLVERS.items()}
+        done = execute_sync(schema, document, root_value=root, variable_values=variables,
+                            operation_name=operation_name)
+        body: dict[str, Any] = {"data": done.data}
+        if done.errors:
+            body["errors"] = [_error_json(error) for error in done.errors]
+            self.standin.problems.extend(
+                f"stand-in answer off GitHub's schema: {error.message}"
+                for error in done.errors if not isinstance(error.original_error, GraphQLFailure))
+        return body
+
+    def _bound(self, function: Resolver, user: str) -> Callable[..., Any]:
+        def resolve(_info: Any, **arguments: Any) -> Any:
+            return function(self.standin, arguments, user)
+        return resolve
+
+    def _unvalidated(self, operation: OperationDefinitionNode, variables: dict[str, Any],
+                     user: str) -> dict[str, Any]:
+        """Without the schema: each top-level field's resolver, with its arguments as written
+        (variables substituted), and of its value the fields selected."""
+        data: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for selection in operation.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                continue
+            key = selection.alias.value if selection.alias else selection.name.value
+            try:
+                value = RESOLVERS[selection.name.value](
+                    self.standin, _arguments(selection, variables), user)
+                data[key] = _selected(value, selection.selection_set, variables)
+            except GraphQLFailure as failure:
+                data[key] = None
+                errors.append({"type": failure.type, "path": [key],
+                               "locations": [{"line": selection.loc.start_token.line
+                                              if selection.loc else 1, "column": 3}],
+                               "message": failure.message})
+        body: dict[str, Any] = {"data": data}
+        if errors:
+            body["errors"] = errors
+        return body
 
 
-def _execute(standin: GitHubStandIn, schema: GraphQLSchema, document: str,
-             variables: dict[str, Any], user: str) -> dict[str, Json]:
-    problems = document_problems(schema, document)
-    if problems:
-        standin.problems.extend(f"GraphQL document: {p}" for p in problems)
-        return {"errors": [{"message": p} for p in problems]}
-    root = {name: _bound(standin, function, user) for name, function in RESOLVERS.items()}
-    result = graphql_sync(schema, document, root_value=root, variable_values=variables)
-    body: dict[str, Json] = {"data": result.data}
-    if result.errors:
-        body["errors"] = [_error_json(error) for error in result.errors]
-        unexpected = [e for e in result.errors if not isinstance(e.original_error,
-                                                                 GraphQLFailure)]
-        standin.problems.extend(f"GraphQL execution: {e.message}" for e in unexpected)
-    return body
+def _arguments(field: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+    return {a.name.value: value_from_ast_untyped(a.value, variables)
+            for a in field.arguments or ()}
 
 
-def _bound(standin: GitHubStandIn, function: Resolver, user: str) -> Callable[..., Any]:
-    def resolve(_info: Any, **arguments: Any) -> Any:
-        return function(standin, arguments, user)
-    return resolve
+def _selected(value: Any, selections: SelectionSetNode | None, variables: dict[str, Any]) -> Any:
+    """Of a resolver's value, the fields selected (functions called with their arguments)."""
+    if selections is None or value is None:
+        return value
+    if isinstance(value, list):
+        return [_selected(item, selections, variables) for item in value]
+    picked: dict[str, Any] = {}
+    for selection in selections.selections:
+        if isinstance(selection, InlineFragmentNode):
+            picked.update(_selected(value, selection.selection_set, variables))
+        elif isinstance(selection, FieldNode):
+            name = selection.name.value
+            key = selection.alias.value if selection.alias else name
+            field = value.get(name) if isinstance(value, dict) else None
+            if callable(field):
+                field = field(None, **_arguments(selection, variables))
+            picked[key] = _selected(field, selection.selection_set, variables)
+    return picked
 
 
-def _error_json(error: GraphQLError) -> dict[str, Json]:
-    original = error.original_error
-    body: dict[str, Json] = {"message": error.message, "path": list(error.path or [])}
-    if isinstance(original, GraphQLFailure):
-        body["type"] = original.type
+def _error_json(error: GraphQLError) -> dict[str, Any]:
+    body: dict[str, Any] = dict(error.formatted)
+    if isinstance(error.original_error, GraphQLFailure):
+        body["type"] = error.original_error.type
     return body
 
 

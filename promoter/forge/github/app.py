@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from promoter.errors import ForgeError
-from promoter.forge.github.hosts import Secret
 from promoter.forge.github.http import GitHubAPI, Limits, github_message
 from promoter.sanitize import foreign, one_line
+from promoter.webapi import Secret
 
 APP_ID_VARIABLE = "PROMOTER_GITHUB_APP_ID"
 KEY_VARIABLE = "PROMOTER_GITHUB_APP_PRIVATE_KEY"

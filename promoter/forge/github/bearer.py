@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator
 
 import httpx
 
-from promoter.forge.github.hosts import Secret
+from promoter.webapi import Secret
 
 
 class Bearer(httpx.Auth):

@@ -1,5 +1,5 @@
 """Where a GitHub token may go: the repository and API URL a git remote names, the host of a
-remote, the token from the environment, and a holder that never shows the token.
+remote, and the token from the environment.
 
 Only github.com is inferred as a GitHub API; any other host must be named explicitly.
 """
@@ -81,19 +81,3 @@ def _owner_and_repo(path: str) -> tuple[str, str] | None:
         return None
     return owner, repo
 
-
-class Secret:
-    """Holds the token; its repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<redacted>"
-
-    __str__ = __repr__

@@ -9,7 +9,6 @@ promoter.sanitize.foreign (no control characters, at most 4 KiB).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,13 @@ from promoter.errors import ForgeError
 from promoter.forge.github.bearer import Bearer
 from promoter.retry import Attempt, RetryPolicy
 from promoter.sanitize import foreign, one_line, redact
+from promoter.webapi import (
+    NOT_JSON,
+    answer_message,
+    header_number,
+    json_body,
+    transport_detail,
+)
 
 API_VERSION = "2022-11-28"
 #: What a token needs for promotion pull requests (the 403 hint); statuses.py names its own.
@@ -115,7 +121,7 @@ class GitHubAPI:
                     raise self._unreachable(exc, action, attempt.number) from None
                 self._log_retry(f"{type(exc).__name__} on {method} {url}", attempt)
             except httpx.RequestError as exc:  # a body that does not decode, endless redirects
-                raise self.unexpected(action, _detail(exc)) from None
+                raise self.unexpected(action, transport_detail(exc)) from None
             else:
                 _LOG.debug("GitHub %s %s -> %d", method, self.mask(url), response.status_code)
                 if attempt.last or not self._retrying(response, attempt):
@@ -141,10 +147,10 @@ class GitHubAPI:
         _LOG.info("%s; retrying%s", self.mask(reason), when)
 
     def _rate_limit_wait(self, response: httpx.Response) -> float:
-        retry_after = _number(response.headers.get("Retry-After"))
+        retry_after = header_number(response.headers.get("Retry-After"))
         if retry_after is not None:
             return max(retry_after, 0.0)
-        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        reset = header_number(response.headers.get("X-RateLimit-Reset"))
         if response.headers.get("X-RateLimit-Remaining") == "0" and reset is not None:
             return max(reset - self._now(), 0.0) + 1.0
         return _SECONDARY_RATE_LIMIT_WAIT
@@ -196,8 +202,8 @@ class GitHubAPI:
 
     def json(self, response: httpx.Response, action: str) -> Any:
         """The answer's JSON, or ForgeError when it is not JSON (or nested past the parser)."""
-        data = _body(response)
-        if data is _NOT_JSON:
+        data = json_body(response)
+        if data is NOT_JSON:
             raise self.unexpected(action, "a body that is not JSON")
         return data
 
@@ -217,7 +223,7 @@ class GitHubAPI:
         )
 
     def _unreachable(self, exc: httpx.TransportError, action: str, attempts: int) -> ForgeError:
-        detail = _detail(exc)
+        detail = transport_detail(exc)
         return ForgeError(
             self.mask(f"cannot reach the GitHub API at {self.api_url} to {action} in "
                       f"{self.repository} after {attempts} attempts: {detail}"),
@@ -294,10 +300,10 @@ class GitHubAPI:
         )
 
     def _rate_limit_reset(self, response: httpx.Response) -> str:
-        retry_after = _number(response.headers.get("Retry-After"))
+        retry_after = header_number(response.headers.get("Retry-After"))
         if retry_after is not None:
             return f"retry after {retry_after:.0f} s"
-        reset = _number(response.headers.get("X-RateLimit-Reset"))
+        reset = header_number(response.headers.get("X-RateLimit-Reset"))
         if reset is not None:
             try:
                 when = datetime.fromtimestamp(reset, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -320,16 +326,12 @@ def is_rate_limited(response: httpx.Response) -> bool:
 def github_message(response: httpx.Response) -> str:
     """GitHub's `message`, else the first line of the body, else the reason phrase: one line
     without control characters, at most promoter.sanitize.MESSAGE_LIMIT characters."""
-    data = _body(response)
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return one_line(foreign(data["message"]))
-    first = _text(response).strip().split("\n", 1)[0]
-    return one_line(foreign(first, 200)) if first else response.reason_phrase
+    return answer_message(response)
 
 
 def validation_details(response: httpx.Response) -> list[str]:
     """One sentence per entry of a 422's `errors` (each one line, capped like github_message)."""
-    data = _body(response)
+    data = json_body(response)
     errors = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(errors, list):
         return []
@@ -345,38 +347,6 @@ def _validation_detail(error: object) -> str:
         return str(error["message"])
     parts: Iterable[object] = (error.get("resource"), error.get("field"), error.get("code"))
     return " ".join(str(p) for p in parts if p)
-
-
-def _number(value: str | None) -> float | None:
-    """A header's number; None when absent or not a finite number."""
-    try:
-        number = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return number if number is not None and math.isfinite(number) else None
-
-
-_NOT_JSON = object()
-
-
-def _body(response: httpx.Response) -> Any:
-    """The answer's JSON; _NOT_JSON when it is not JSON, not text, or nested too deep for the
-    parser."""
-    try:
-        return response.json()
-    except (ValueError, RecursionError):
-        return _NOT_JSON
-
-
-def _text(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except (ValueError, LookupError):  # an unknown or wrong charset
-        return ""
-
-
-def _detail(exc: httpx.HTTPError) -> str:
-    return one_line(foreign(str(exc) or type(exc).__name__, 500))
 
 
 def _scopes(response: httpx.Response) -> str:

@@ -80,6 +80,12 @@ class GitHubProvider:
     def repository(self) -> str:
         return f"{self.owner}/{self.repo}"
 
+    @property
+    def api(self) -> GitHubAPI:
+        """The API client (its token, host and retries), for GitHub calls beside pull requests
+        (promoter.forge.github.commits)."""
+        return self._api
+
     def __repr__(self) -> str:
         api_url = self._api.mask(self._api.api_url)
         return f"GitHubProvider(repository={self.repository!r}, api_url={api_url!r})"

@@ -45,7 +45,7 @@ def _open(github: GitHubStandIn) -> int:
 
 
 def test_auto_merge_is_enabled_and_status_reports_it(
-        github: GitHubStandIn, patient: GitHubProvider, github_graphql_schema: Path) -> None:
+        github: GitHubStandIn, patient: GitHubProvider) -> None:
     provider = patient
     number = _open(github)
     assert provider.status(number).auto_merge is None
@@ -55,7 +55,7 @@ def test_auto_merge_is_enabled_and_status_reports_it(
 
 
 def test_a_repository_without_auto_merge_is_refused_with_githubs_reason(
-        github: GitHubStandIn, patient: GitHubProvider, github_graphql_schema: Path) -> None:
+        github: GitHubStandIn, patient: GitHubProvider) -> None:
     provider = patient
     number = _open(github)
     github.allow_auto_merge = False

@@ -1,12 +1,11 @@
 """Where the GitHub token may go: repository and API URL from a git remote, the remote's host,
-the token from the environment, and the holder that never shows it."""
+and the token from the environment."""
 
 from __future__ import annotations
 
 import pytest
 
 from promoter.forge.github.hosts import (
-    Secret,
     api_url_from_remote_url,
     remote_host,
     repository_from_remote_url,
@@ -84,8 +83,3 @@ def test_token_from_env_prefers_promoter_github_token() -> None:
     assert token_from_env({"PROMOTER_GITHUB_TOKEN": "  ", "GITHUB_TOKEN": "b\n"}) == "b"
     assert token_from_env({"HOME": "/root"}) is None
 
-
-def test_a_secret_never_shows_its_value() -> None:
-    secret = Secret("ghp_FAKEsecret")
-    assert secret.reveal() == "ghp_FAKEsecret"
-    assert "ghp_FAKEsecret" not in f"{secret!r} {secret!s}"
