@@ -21,8 +21,9 @@ import typer
 
 from promoter import __version__, clock, promotion, pullrequest
 from promoter.circleci_lint.sources import check_pipeline_file
-from promoter.cli_errors import Group
+from promoter.cli_errors import Group, fail
 from promoter.cli_options import (
+    AutoMerge,
     Command,
     Interval,
     OutputOptions,
@@ -41,6 +42,7 @@ from promoter.cli_options import (
 from promoter.cli_run import run, terminate
 from promoter.display import Display
 from promoter.errors import ExitCode
+from promoter.forge.github.credentials import app_for_git
 from promoter.kustomize.arguments import forms_help
 from promoter.promotion import CommitOptions, Overrides, RepoOptions
 from promoter.promotion.gating import GateContext
@@ -76,10 +78,14 @@ def command(name: str | None = None, help: str | None = None) -> Callable[[F], F
 
 
 def _change(output: OutputOptions, repo: RepoOptions, commit: CommitOptions, action: str,
-            planner: promotion.Planner, pr: bool) -> None:
+            planner: promotion.Planner, pr: bool, auto_merge: str | None = None) -> None:
     """promote and rollback: the same plan, pushed to the branch or proposed as a PR."""
+    if auto_merge is not None and not pr:
+        fail(output, Display(), "--auto-merge needs --pr (it merges the promotion pull request)",
+             ExitCode.USAGE, "UsageError")
     apply = pullrequest.propose if pr else promotion.change
-    run(output, lambda: apply(repo, commit, action, planner), Display.change)
+    options = replace(commit, auto_merge=auto_merge)
+    run(output, lambda: apply(repo, options, action, planner), Display.change)
 
 
 # ----------------------------------------------------------------------------- commands that commit
@@ -132,6 +138,7 @@ def promote(
         "--from", envvar="PROMOTER_FROM", metavar="ENV",
         help="Source environment (must be the configured one).")] = None,
     pr: Pr = False,
+    auto_merge: AutoMerge = None,
     wait: Wait = False,
     timeout: Timeout = 3600.0,
     interval: Interval = 15.0,
@@ -149,7 +156,7 @@ def promote(
                      overrides=replace(overrides, reason=commit.reason))
     gates = GateContext(commit.environ, commit.now)
     planner = promotion.promote_planner(target, tag, image or (), from_env, gates)
-    _change(output, repo, commit, "promote", planner, pr)
+    _change(output, repo, commit, "promote", planner, pr, auto_merge)
 
 
 @command()
@@ -165,6 +172,7 @@ def rollback(
         help="Hold ENV in the same commit (needs --reason), so the next deploy does not undo "
              "the rollback.")] = False,
     pr: Pr = False,
+    auto_merge: AutoMerge = None,
     *, repo: RepoOptions, commit: CommitOptions, output: OutputOptions, overrides: Overrides,
 ) -> None:
     """A new forward commit that sets ENV back to its previous tag, or to --to TAG.
@@ -174,7 +182,7 @@ def rollback(
     """
     planner = promotion.rollback_planner(environment, to, hold=hold)
     commit = replace(commit, overrides=replace(overrides, reason=commit.reason))
-    _change(output, repo, commit, "rollback", planner, pr)
+    _change(output, repo, commit, "rollback", planner, pr, auto_merge)
 
 
 @command()
@@ -350,4 +358,5 @@ def _root(
 
 def main() -> None:
     signal.signal(signal.SIGTERM, terminate)
+    app_for_git()  # a GitHub App's installation token authenticates git over https too
     app()

@@ -27,6 +27,7 @@ from promoter.yamlsource import YamlSource
 CONFIG_NAME = "promoter.yaml"
 DEFAULT_TAG_PATTERN = r"^[0-9a-f]{7,40}$"
 DEFAULT_PR_LABELS = ("promotion",)
+AUTO_MERGE_METHODS = ("squash", "merge", "rebase")  # pr.auto_merge, --auto-merge
 COMMIT_VIA = ("git", "api")  # how the promotion commit reaches the branch: git push, GitHub API
 OVERLAYS_DIR = "overlays"
 APPROVAL_REQUIRED, APPROVAL_OPTIONAL = "required", "optional"
@@ -51,6 +52,7 @@ class PullRequestSettings:
     reviewers: tuple[str, ...] = ()
     team_reviewers: tuple[str, ...] = ()
     repository: str | None = None  # OWNER/REPO
+    auto_merge: str | None = None  # squash | merge | rebase: GitHub merges the PR when allowed
 
 
 @dataclass(frozen=True)
@@ -299,14 +301,20 @@ def _pr(r: _Reader, data: CommentedMap) -> PullRequestSettings:
         return PullRequestSettings()
     if not isinstance(node, CommentedMap):
         raise r.fail(data, "pr", "'pr' must be a mapping")
-    r.only_keys(node, {"labels", "reviewers", "team_reviewers", "repository"}, "pr")
+    r.only_keys(node, {"labels", "reviewers", "team_reviewers", "repository", "auto_merge"},
+                "pr")
     repository = r.string(node, "repository")
     if repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
         raise r.fail(node, "repository", f"pr.repository must be OWNER/REPO, got {repository!r}")
     labels = r.strings(node, "labels")
+    auto_merge = r.string(node, "auto_merge")
+    if auto_merge is not None and auto_merge not in AUTO_MERGE_METHODS:
+        raise r.fail(node, "auto_merge", "pr.auto_merge must be one of "
+                     f"{', '.join(AUTO_MERGE_METHODS)}, got {auto_merge!r}")
     return PullRequestSettings(
         labels=DEFAULT_PR_LABELS if labels is None else labels,
         reviewers=r.strings(node, "reviewers") or (),
         team_reviewers=r.strings(node, "team_reviewers") or (),
         repository=repository,
+        auto_merge=auto_merge,
     )

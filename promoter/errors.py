@@ -96,6 +96,15 @@ class PushRejected(GitError):
         self.retryable = retryable
 
 
+class ProtectedBranch(PushRejected):
+    """The remote refused the push because the branch is protected (GitHub's GH006/GH013, a
+    "protected branch hook declined", or 403). Pushing again cannot help: never retried."""
+
+    def __init__(self, message: str, *, branch: str, hint: str | None = None) -> None:
+        super().__init__(message, retryable=False, hint=hint)
+        self.branch = branch
+
+
 class Interrupted(PromoterError):
     """Ctrl-C or SIGTERM (a cancelled CI job) stopped a command that may have changed the remote;
     `pushed` says whether the commit `commit` reached it (None: it could not be told)."""

@@ -11,6 +11,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PROMOTER_SHARED", PROJECT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 GITHUB_OPENAPI = SHARED / "github-openapi" / "api.github.com.subset.json"
+GITHUB_GRAPHQL = SHARED / "github-graphql" / "schema.graphql"
 
 
 def require_shared(path: Path) -> Path:
@@ -28,6 +29,13 @@ def corpus_dir() -> Path:
 @pytest.fixture
 def github_openapi_path() -> Path:
     return require_shared(GITHUB_OPENAPI)
+
+
+@pytest.fixture
+def github_graphql_schema() -> Path:
+    """GitHub's GraphQL schema, for tests of the schema itself (the stand-in's GraphQL endpoint
+    validates against it when present and answers unvalidated without it)."""
+    return require_shared(GITHUB_GRAPHQL)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ pr:
   labels: [promotion, prod]
   reviewers: [alice]
   repository: acme/gitops
+  auto_merge: squash
 """
 
 
@@ -32,6 +33,7 @@ def test_parses_environments_sources_and_pr() -> None:
     assert cfg.pr.labels == ("promotion", "prod")
     assert cfg.pr.reviewers == ("alice",)
     assert cfg.pr.repository == "acme/gitops"
+    assert cfg.pr.auto_merge == "squash"
     assert cfg.tag_matches("abc1234")
 
 
@@ -55,6 +57,8 @@ def test_commit_via_is_git_unless_promoter_yaml_says_api() -> None:
         ("environments:\n  - name: a\n  - name: a\n    name: b\n", 4, "malformed YAML"),
         ("environments:\n  - name: a\n    path: o/x\n  - name: b\n    path: o/x/\n", 5,
          "share the overlay"),
+        ("environments:\n  - name: a\npr:\n  auto_merge: yes-please\n", 4,
+         "pr.auto_merge must be one of squash, merge, rebase"),
         ("environments:\n  - name: a\ncommit_via: svn\n", 3, "commit_via must be git or api"),
     ],
 )

@@ -23,18 +23,16 @@ from promoter.forge.base import (
 )
 from promoter.forge.body import pr_body
 from promoter.forge.github import GitHubProvider
+from promoter.forge.github.credentials import API_URL_VARIABLE, credentials_for
 from promoter.forge.github.hosts import (
     DEFAULT_API_URL,
     api_url_from_remote_url,
     remote_host,
     repository_from_remote_url,
-    token_from_env,
 )
 from promoter.gitrepo import is_url
 from promoter.sanitize import foreign, redact
 from promoter.webapi import is_http_url
-
-API_URL_VARIABLE = "PROMOTER_GITHUB_API_URL"
 
 __all__ = [
     "COMMIT_STATUSES",
@@ -72,20 +70,17 @@ def provider_for(remote_url: str, cfg: Config, environ: Mapping[str, str], *,
                  purpose: Purpose = PULL_REQUESTS) -> GitHubProvider:
     """The provider of the repository at `remote_url` ("" when it has none): GitHub.
 
-    The token from PROMOTER_GITHUB_TOKEN, else GITHUB_TOKEN; OWNER/REPO from the remote URL,
+    The credentials of promoter.forge.github.credentials (a GitHub App, else PROMOTER_GITHUB_TOKEN,
+    else GITHUB_TOKEN); OWNER/REPO from the remote URL,
     else PROMOTER_GITHUB_REPOSITORY, else pr.repository in promoter.yaml; the API from
     PROMOTER_GITHUB_API_URL, else api.github.com for a github.com (or a local) remote.
     UsageError says which of these is missing (and what for: `purpose`).
     """
     owner, repo = _repository(remote_url, cfg, environ, purpose)
     api = _api_url(remote_url, environ)
-    token = token_from_env(environ)
-    if token is None:
-        raise UsageError(
-            "no GitHub token: set PROMOTER_GITHUB_TOKEN or GITHUB_TOKEN",
-            hint=f"a token with the repo scope, or fine-grained {purpose.permissions}",
-        )
-    return GitHubProvider(owner, repo, token, api_url=api)
+    credentials = credentials_for(owner, repo, api_url=api, environ=environ,
+                                  permissions=purpose.permissions)
+    return GitHubProvider(owner, repo, credentials.bearer, api_url=api)
 
 
 def statuses_for(remote_url: str, cfg: Config, environ: Mapping[str, str]) -> GitHubProvider:

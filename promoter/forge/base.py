@@ -69,6 +69,7 @@ class PullRequestStatus:
     changes_requested: tuple[str, ...]
     mergeable: bool | None  # None: the forge has not computed it yet
     mergeable_state: str | None
+    auto_merge: str | None = None  # the merge method auto-merge will use; None: not enabled
 
     @property
     def state(self) -> str:
@@ -147,6 +148,11 @@ class PullRequestProvider(CommitStatuses, Protocol):
         self, number: int, *, sha: str, method: str = "merge", commit_title: str | None = None
     ) -> str:
         """Merge only if the head is still `sha`; return the merge commit sha."""
+        ...
+
+    def enable_auto_merge(self, number: int, method: str) -> None:
+        """Let the forge merge the PR with `method` once its reviews and checks pass;
+        ForgeError saying why not (e.g. the repository does not allow auto-merge)."""
         ...
 
 

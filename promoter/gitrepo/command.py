@@ -14,6 +14,7 @@ from pathlib import Path
 
 from promoter import process
 from promoter.errors import GitError
+from promoter.gitrepo.auth import remote_environment, wants_remote_settings
 from promoter.process import Completed
 from promoter.sanitize import foreign, redact, strip_control
 from promoter.timeouts import seconds_from_env
@@ -84,14 +85,24 @@ class GitRunner:
         operation that talks to a remote, `remote` (a remote's name) or `url` says where."""
         settings = (*QUIET, *config)
         argv = ["git", *(part for setting in settings for part in ("-c", setting)), *args]
+        full_env = {**os.environ, **ENV, **(env or {})}
+        full_env.update(self._credentials(remote, url, full_env))
         try:
             return process.run(argv, timeout=self.timeout, cwd=self.cwd, input=input,
-                               env={**os.environ, **ENV, **(env or {})})
+                               env=full_env)
         except process.CommandTimeout as exc:
             raise self._timed_out(args[0] if args else "", remote, url) from exc
         except process.CommandNotFound as exc:
             raise GitError(f"cannot run git: {exc.reason}",
                            hint="install git and put it on PATH") from exc
+
+    def _credentials(self, remote: str | None, url: str | None,
+                     environ: Mapping[str, str]) -> dict[str, str]:
+        """The registered credentials (promoter.gitrepo.auth) of the remote a command talks to."""
+        if not wants_remote_settings() or (remote is None and url is None):
+            return {}
+        target = url if url is not None else self.remote_url(remote or "")
+        return remote_environment(target, environ) if target else {}
 
     def remote_url(self, remote: str) -> str | None:
         """The remote's URL as configured. It may hold credentials: redact before showing it."""

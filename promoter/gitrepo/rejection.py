@@ -7,6 +7,11 @@ from promoter.sanitize import foreign
 
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "cannot lock ref",
               "incorrect old value")
+_PROTECTED = ("protected branch hook declined", "GH006", "GH013", "returned error: 403",
+              "Protected branch update failed", "Repository rule violations")
+PROTECTED_HINT = ("the branch is protected: promote with --pr (a promotion pull request), or "
+                  "--commit-via api (GitHub makes and signs the commit; the App or token must "
+                  "be allowed to bypass the rule)")
 
 
 def push_rejection(porcelain: str) -> str | None:
@@ -23,6 +28,13 @@ def remote_said(stderr: str) -> str:
     lines = [line.removeprefix("remote:").strip() for line in stderr.splitlines()
              if line.startswith("remote:")]
     return foreign("; ".join(line for line in lines if line))
+
+
+def protected(*reasons: str) -> bool:
+    """True when the reasons say the remote protects the branch (GitHub's branch protection or
+    rulesets, or an http 403): pushing again cannot help."""
+    text = " ".join(reasons)
+    return any(reason in text for reason in _PROTECTED)
 
 
 def retryable(*reasons: str) -> bool:

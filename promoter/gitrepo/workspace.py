@@ -11,11 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from promoter.errors import GitError, PolicyError, PushRejected
+from promoter.errors import GitError, PolicyError, ProtectedBranch, PushRejected
 from promoter.gitrepo.branches import Branches
 from promoter.gitrepo.command import GitRunner, check, detail
 from promoter.gitrepo.log import Log
-from promoter.gitrepo.rejection import push_rejection, remote_said, retryable
+from promoter.gitrepo.rejection import (
+    PROTECTED_HINT,
+    protected,
+    push_rejection,
+    remote_said,
+    retryable,
+)
 
 BOT_NAME = "promoter[bot]"
 BOT_EMAIL = "promoter-bot@users.noreply.github.com"
@@ -113,12 +119,18 @@ class Workspace:
             return
         where = f"{self.runner.describe(self.remote)} branch {target.removeprefix('refs/heads/')}"
         rejection = push_rejection(result.text)
+        if rejection is None and protected(detail(result)):
+            raise ProtectedBranch(f"push to {where} was refused: {detail(result)}",
+                                  branch=target.removeprefix("refs/heads/"), hint=PROTECTED_HINT)
         if rejection is None:
             raise GitError(f"push to {where} failed: {detail(result)}",
                            hint="check the URL, network access and push credentials")
         remote_says = remote_said(result.stderr_text)
         message = f"push to {where} was rejected: {rejection}" + (
             f"; remote said: {remote_says}" if remote_says else "")
+        if protected(rejection, remote_says):
+            raise ProtectedBranch(message, branch=target.removeprefix("refs/heads/"),
+                                  hint=PROTECTED_HINT)
         if retryable(rejection, remote_says):
             raise PushRejected(message, retryable=True,
                                hint="the branch moved on the remote; fetch and retry")

@@ -12,8 +12,16 @@ from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 
 from promoter.config import load_config
-from promoter.errors import Interrupted, PolicyError, PromoterError, PushRejected, UsageError
+from promoter.errors import (
+    Interrupted,
+    PolicyError,
+    PromoterError,
+    ProtectedBranch,
+    PushRejected,
+    UsageError,
+)
 from promoter.filesession import FileSession, file_session
+from promoter.forge.protection import explain_protection
 from promoter.gitrepo import GitRunner, Workspace, is_url, open_workspace
 from promoter.gitrepo.private import private_workspace
 from promoter.gitrepo.publish import publish
@@ -153,7 +161,11 @@ def _attempts(ws: Workspace, opts: CommitOptions, action: str, planner: Planner,
         if attempt.number > 1:
             ws.sync()  # after the pause: plan again on the freshest tip
         plan = ready_plan(ws, planner, lambda: load_config(ws.root, config), opts)
-        result = _attempt(ws, plan, action, opts, attempt.number, progress, approvals)
+        try:
+            result = _attempt(ws, plan, action, opts, attempt.number, progress, approvals)
+        except ProtectedBranch as exc:  # not retried; say which rule refused it
+            cfg = load_config(ws.root, config)
+            raise explain_protection(exc, ws.remote_url() or "", cfg, opts.environ) from exc
         if result is not None:
             return result
     raise PushRejected(

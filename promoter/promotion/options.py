@@ -92,6 +92,7 @@ class CommitOptions:
     message: str | None = None
     skip_ci: bool = False
     max_attempts: int = 10
+    auto_merge: str | None = None  # with a pull request: enable auto-merge with this method
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     sleep: Callable[[float], None] = time.sleep
     now: Clock = clock.utc_now  # what time it is (soak, freeze windows, when a hold began)

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from promoter.config import Config, load_config
-from promoter.errors import GitError, PromoterError, PushRejected, UsageError
+from promoter.config import AUTO_MERGE_METHODS, Config, load_config
+from promoter.errors import ForgeError, GitError, PromoterError, PushRejected, UsageError
 from promoter.forge import (
     Draft,
     PullRequest,
@@ -70,11 +70,12 @@ class _Published:
     branch: str
     updated: bool  # False: this run opened the pull request
     warnings: tuple[str, ...]
+    auto_merge: str | None = None  # the method auto-merge was enabled with
 
     def info(self) -> dict[str, Any]:
         return {"number": self.pr.number, "url": self.pr.url, "branch": self.branch,
                 "base": self.pr.base_branch, "updated": self.updated, "title": self.pr.title,
-                "warnings": list(self.warnings)}
+                "auto_merge": self.auto_merge, "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -120,8 +121,11 @@ def propose(repo: RepoOptions, opts: CommitOptions, action: str, planner: Planne
                     labels=cfg.pr.labels, reviewers=cfg.pr.reviewers,
                     team_reviewers=cfg.pr.team_reviewers)
                 published = _publish(ws, provider, proposal, opts)
+                method = opts.auto_merge or cfg.pr.auto_merge
+                if method is not None:
+                    published = _auto_merge(provider, published, method)
         return approvals.noted(replace(result, commit=sha, pushed=True, message=message,
-                                  pull_request=published.info()))
+                                       pull_request=published.info()))
 
 
 def _checked(repo: RepoOptions, opts: CommitOptions) -> CommitOptions:
@@ -132,6 +136,9 @@ def _checked(repo: RepoOptions, opts: CommitOptions) -> CommitOptions:
                          hint="--dry-run shows the change without committing or pushing")
     if opts.max_attempts < 1:
         raise UsageError(f"--max-attempts must be at least 1, got {opts.max_attempts}")
+    if opts.auto_merge is not None and opts.auto_merge not in AUTO_MERGE_METHODS:
+        raise UsageError(f"--auto-merge {opts.auto_merge!r} is not a merge method",
+                         hint=f"use one of {', '.join(AUTO_MERGE_METHODS)}")
     return opts.policy_checked()
 
 
@@ -210,6 +217,20 @@ def _publish_once(ws: Workspace, provider: PullRequestProvider, proposal: _Propo
     if ws.branches.remote_branch_sha(target) != proposal.sha:
         return None  # pushed over after our push: the title and body may be the other run's
     return _Published(pr, target, not progress.opened, tuple(progress.warnings))
+
+
+def _auto_merge(provider: PullRequestProvider, published: _Published,
+                method: str) -> _Published:
+    """Enable auto-merge on the pull request; when GitHub will not, the pull request is kept
+    and a warning says why."""
+    try:
+        provider.enable_auto_merge(published.pr.number, method)
+    except ForgeError as exc:
+        warning = (f"{exc.message.rstrip('.')}; the pull request is open without auto-merge: "
+                   "merge it yourself (or with promoter pr-status --merge), or allow auto-merge "
+                   "in the repository settings")
+        return replace(published, warnings=(*published.warnings, warning))
+    return replace(published, auto_merge=method)
 
 
 def _open(ws: Workspace, provider: PullRequestProvider, proposal: _Proposal,

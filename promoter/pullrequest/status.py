@@ -65,6 +65,7 @@ class PullRequestReport:
             "mergeable": self.status.mergeable,
             "mergeable_state": self.status.mergeable_state,
             "gate": self.gate.to_json() if self.gate is not None else None,
+            "auto_merge": self.status.auto_merge,
             "exit_code": int(self.exit_code),
         }
 

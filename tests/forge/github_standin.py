@@ -48,8 +48,11 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from . import standin_commits  # noqa: F401  (registers createCommitOnBranch)
+from .standin_app import FakeApp, app_route
 from .standin_checkers import SPEC_SERVER, TIMESTAMP, Checker, Json, OARequest, OAResponse
+from .standin_githttp import GitRequest, git_http_route
 from .standin_graphql import GraphQLEndpoint, graphql_path
+from .standin_protection import Protection, protection_route
 from .standin_statuses import CheckRun, StatusBoard, iso
 
 DOCS = "https://docs.github.com/rest"
@@ -292,6 +295,7 @@ class Pull:
     requested_teams: list[str] = field(default_factory=list)
     reviews: list[dict[str, Json]] = field(default_factory=list)
     polls: int = 0
+    auto_merge: dict[str, Json] | None = None  # GitHub's auto-merge object once enabled
 
 
 @dataclass
@@ -382,6 +386,10 @@ class GitHubStandIn:
         self.problems: list[str] = []
         self._faults: deque[Fault] = deque()
         self._merge_after: dict[int, int] = {}
+        self.apps: list[FakeApp] = []  # GitHub Apps (standin_app.py)
+        self.git_requests: list[GitRequest] = []  # git over http (standin_githttp.py)
+        self.protection: dict[str, Protection] = {}  # protected branches (standin_protection.py)
+        self.allow_auto_merge = True  # the repository setting "Allow auto-merge"
         self._next_number = 1
         self.board = StatusBoard(checker, self.full_name, self._user_json)
         self.clock: Callable[[], str] = iso  # the time of each status posted from now on
@@ -574,6 +582,7 @@ class GitHubStandIn:
             elif method != "POST":
                 reply = _error(404, "Not Found")
             else:
+                self._follow_git()
                 reply = Reply(*self.graphql.answer(payload, user))
             if fault is not None:
                 reply = Reply(fault.status, fault.body, fault.headers)
@@ -610,6 +619,10 @@ class GitHubStandIn:
 
     def _route(self, method: str, path: str, query: dict[str, str], headers: Headers,
                payload: Json) -> Reply:
+        for extension in (app_route, protection_route):
+            reply = extension(self, method, path, headers, payload)
+            if reply is not None:
+                return reply
         user = self._user(headers)
         if user is None:
             return _error(401, "Bad credentials")
@@ -983,7 +996,7 @@ class GitHubStandIn:
             "closed_at": TIMESTAMP if pull.state == "closed" else None,
             "merged_at": TIMESTAMP if pull.merged else None,
             "merge_commit_sha": pull.merge_commit_sha, "draft": pull.draft,
-            "author_association": "MEMBER", "auto_merge": None,
+            "author_association": "MEMBER", "auto_merge": pull.auto_merge,
             "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
         }
         if not simple:
@@ -1060,6 +1073,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = Headers(list(self.headers.items()))
+        split = urlsplit(self.path)
+        git = git_http_route(self.standin, self.command, split.path, split.query, headers, raw)
+        if git is not None:  # git over http (standin_githttp.py)
+            self.send_response(git.status)
+            for name, value in [*git.headers, ("Content-Length", str(len(git.body)))]:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(git.body)
+            return
         try:
             reply, _ = self.standin.handle(self.command, self.path, headers, raw)
         except Exception:  # a stand-in bug: make the test fail with it, answer like GitHub

@@ -52,6 +52,7 @@ class Pull:
     reviewers: list[str] = field(default_factory=list)
     team_reviewers: list[str] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    auto_merge: str | None = None
 
     def view(self) -> PullRequest:
         return PullRequest(number=self.number, url=URL.format(number=self.number),
@@ -167,7 +168,12 @@ class MemoryForge:
         approvals, changes = verdicts(pull.reviews, head_sha=pull.head_sha)
         return PullRequestStatus(pr=pull.view(), approvals=approvals, changes_requested=changes,
                                  mergeable=pull.mergeable,
-                                 mergeable_state=None if pull.mergeable is None else "clean")
+                                 mergeable_state=None if pull.mergeable is None else "clean",
+                                 auto_merge=pull.auto_merge)
+
+    def enable_auto_merge(self, number: int, method: str) -> None:
+        self._enter("enable_auto_merge")
+        self._pull(number).auto_merge = method
 
     def merge(self, number: int, *, sha: str, method: str = "merge",
               commit_title: str | None = None) -> str:

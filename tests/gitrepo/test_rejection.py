@@ -29,3 +29,13 @@ def test_retryable_when_the_branch_moved() -> None:
     assert retryable("failed to update ref", "cannot lock ref 'refs/heads/main': is at 1 but "
                      "expected 2")
     assert not retryable("[remote rejected] (pre-receive hook declined)", "protected")
+
+
+def test_branch_protection_is_told_apart_from_a_moved_branch() -> None:
+    from promoter.gitrepo.rejection import protected
+    assert protected("protected branch hook declined")
+    assert protected("error: GH006: Protected branch update failed for refs/heads/main.")
+    assert protected("GH013: Repository rule violations found for refs/heads/main.")
+    assert protected("fatal: unable to access 'https://github.com/a/b.git/': The requested URL "
+                     "returned error: 403")
+    assert not protected("non-fast-forward", "fetch first")

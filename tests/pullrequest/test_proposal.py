@@ -51,7 +51,7 @@ def test_the_result_describes_the_pull_request(bench: Bench) -> None:
     assert result.pull_request == {
         "number": 1, "url": "https://forge.invalid/acme/gitops/pull/1", "branch": BRANCH,
         "base": "main", "updated": False, "title": result.message.splitlines()[0],
-        "warnings": []}
+        "auto_merge": None, "warnings": []}
     pull = bench.forge.pulls[1]
     assert "## Promote to `production`" in pull.body and "### Rendered manifests diff" in pull.body
 
@@ -261,3 +261,39 @@ def test_an_environment_name_with_double_dashes_gets_its_pull_request(bench: Ben
 def test_the_remote_is_what_the_tests_promote_from(bench: Bench) -> None:
     # guards the fixtures: production is promoted from staging, which has SHA_A
     assert bench.gitops.tag("staging") != bench.gitops.tag("production")
+
+
+# ------------------------------------------------------------------------ auto-merge
+
+
+def test_auto_merge_from_promoter_yaml_is_enabled_on_the_pull_request(bench: Bench) -> None:
+    config = bench.gitops.show("promoter.yaml")
+    bench.commit_to_main("promoter.yaml", config + "pr:\n  auto_merge: squash\n")
+    result = bench.promote()
+    assert result.pull_request is not None
+    assert result.pull_request["auto_merge"] == "squash"
+    assert result.pull_request["warnings"] == []
+    assert bench.forge.pulls[1].auto_merge == "squash"
+    assert bench.status().to_json()["auto_merge"] == "squash"
+
+
+def test_auto_merge_refused_keeps_the_pull_request_with_a_warning(bench: Bench) -> None:
+    config = bench.gitops.show("promoter.yaml")
+    bench.commit_to_main("promoter.yaml", config + "pr:\n  auto_merge: rebase\n")
+    bench.forge.fail_next("enable_auto_merge", ForgeError(
+        "GitHub refused to enable auto-merge of pull request #1 in acme/gitops: Pull request "
+        "Auto merge is not allowed for this repository"))
+    result = bench.promote()
+    assert result.pull_request is not None and result.pull_request["auto_merge"] is None
+    [warning] = result.pull_request["warnings"]
+    assert "Auto merge is not allowed for this repository" in warning
+    assert "the pull request is open without auto-merge" in warning
+    assert bench.forge.open_numbers() == [1] and result.pushed
+
+
+def test_an_unknown_auto_merge_method_is_a_usage_error(bench: Bench) -> None:
+    opts = CommitOptions(environ={}, auto_merge="fast-forward")
+    with pytest.raises(UsageError, match="--auto-merge 'fast-forward' is not a merge method"):
+        propose(RepoOptions(repo=bench.gitops.url), opts, "promote",
+                promote_planner("production", None, (), None), provider_factory=bench.factory)
+    assert bench.forge.calls == []

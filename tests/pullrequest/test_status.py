@@ -60,7 +60,7 @@ def test_the_report_as_json(proposed: Bench) -> None:
         "branch": BRANCH, "head_sha": pull.head_sha, "base": "main", "title": pull.title,
         "state": "approved", "merged": False, "merged_now": False, "would_merge": False,
         "timed_out": False, "approvals": ["alice"], "changes_requested": [], "mergeable": True,
-        "mergeable_state": "clean", "gate": None, "exit_code": 8}
+        "mergeable_state": "clean", "gate": None, "auto_merge": None, "exit_code": 8}
 
 
 def test_an_approval_of_an_older_head_does_not_count(proposed: Bench) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from promoter.errors import ForgeError, PushRejected
+from promoter.forge.github.graphql import graphql_url
 from promoter.forge.github.http import GitHubAPI
 from promoter.sanitize import foreign, one_line
 
@@ -65,15 +66,6 @@ class StaleHead(PushRejected):
         super().__init__(message, retryable=True,
                          hint="the branch moved on GitHub; promoter plans again on the new tip")
         self.after_retry = after_retry
-
-
-def graphql_url(api_url: str) -> str:
-    """The GraphQL endpoint beside a REST API URL: https://api.github.com/graphql, and for
-    GitHub Enterprise Server https://HOST/api/graphql beside https://HOST/api/v3."""
-    base = api_url.rstrip("/")
-    if base.endswith("/api/v3"):
-        return base.removesuffix("/v3") + "/graphql"
-    return base + "/graphql"
 
 
 def mutation_input(repository: str, branch: str, expected_head: str, message: str,

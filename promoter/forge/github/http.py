@@ -18,11 +18,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from promoter.errors import ForgeError
+from promoter.forge.github.bearer import Bearer
 from promoter.retry import Attempt, RetryPolicy
 from promoter.sanitize import foreign, one_line, redact
 from promoter.webapi import (
     NOT_JSON,
-    Secret,
     answer_message,
     header_number,
     json_body,
@@ -56,12 +56,13 @@ class Limits:
 class GitHubAPI:
     """The REST API of one GitHub (or GitHub Enterprise) repository."""
 
-    def __init__(self, owner: str, repo: str, token: str, *, api_url: str, limits: Limits,
-                 now: Callable[[], float], transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, owner: str, repo: str, token: str | Callable[[], str], *, api_url: str,
+                 limits: Limits, now: Callable[[], float],
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.repository = f"{owner}/{repo}"
         self.api_url = api_url.rstrip("/")
         self._owner, self._repo = owner, repo
-        self._token = Secret(token)
+        self._auth = Bearer(token)
         self._limits = limits
         self._now = now
         self._client = httpx.Client(
@@ -69,9 +70,9 @@ class GitHubAPI:
             headers={
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": API_VERSION,
-                "Authorization": f"Bearer {token}",
                 "User-Agent": "promoter",
             },
+            auth=self._auth,
             timeout=limits.timeout,
             follow_redirects=True,
             transport=transport,
@@ -86,7 +87,7 @@ class GitHubAPI:
 
     def mask(self, text: str) -> str:
         """text without credentials and without the token."""
-        return redact(text).replace(self._token.reveal(), "***")
+        return self._auth.mask(redact(text))
 
     def repo_path(self, *parts: str) -> str:
         segments = [quote(self._owner, safe=""), quote(self._repo, safe=""), *parts]

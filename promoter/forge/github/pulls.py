@@ -27,6 +27,7 @@ from promoter.forge.base import (
     Review,
     verdicts,
 )
+from promoter.forge.github.automerge import enable_auto_merge
 from promoter.forge.github.hosts import DEFAULT_API_URL
 from promoter.forge.github.http import (
     GitHubAPI,
@@ -35,6 +36,7 @@ from promoter.forge.github.http import (
     github_message,
     validation_details,
 )
+from promoter.forge.github.protection import describe_protection
 from promoter.forge.github.statuses import commit_checks
 from promoter.retry import RetryPolicy
 from promoter.sanitize import foreign, one_line
@@ -56,7 +58,7 @@ class GitHubProvider:
         self,
         owner: str,
         repo: str,
-        token: str,
+        token: str | Callable[[], str],
         *,
         api_url: str = DEFAULT_API_URL,
         retry: RetryPolicy | None = None,
@@ -250,7 +252,15 @@ class GitHubProvider:
             changes_requested=changes,
             mergeable=mergeable if isinstance(mergeable, bool) else None,
             mergeable_state=mergeable_state if isinstance(mergeable_state, str) else None,
+            auto_merge=_auto_merge_method(data.get("auto_merge")),
         )
+
+    def enable_auto_merge(self, number: int, method: str) -> None:
+        enable_auto_merge(self._api, self.owner, self.repo, number, method)
+
+    def describe_protection(self, branch: str) -> str:
+        """What the protection of `branch` requires, or why it could not be read."""
+        return describe_protection(self._api, branch)
 
     def _get_pull(self, number: int) -> tuple[dict[str, Any], str]:
         action = f"read pull request #{number}"
@@ -359,6 +369,11 @@ class GitHubProvider:
         ):
             return merge_sha
         return None
+
+
+def _auto_merge_method(value: object) -> str | None:
+    method = value.get("merge_method") if isinstance(value, dict) else None
+    return method if isinstance(method, str) else None
 
 
 def _already_exists(response: httpx.Response) -> bool:

@@ -18,8 +18,8 @@ from promoter.forge.github.commits import (
     FileChange,
     GitHubCommits,
     StaleHead,
-    graphql_url,
 )
+from promoter.forge.github.graphql import graphql_url
 from tests.conftest import require_shared
 
 from ..conftest import BOT, TOKEN, MakeGitHub, Sleeps, retry
