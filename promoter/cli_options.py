@@ -57,7 +57,7 @@ MaxAttempts = Annotated[int, typer.Option(
     "--max-attempts", envvar="PROMOTER_MAX_ATTEMPTS", metavar="N", min=1,
     rich_help_panel=COMMIT_PANEL, help="Push attempts when the branch moves under us.")]
 AutoMerge = Annotated[str | None, typer.Option(
-    "--auto-merge", envvar="PROMOTER_AUTO_MERGE", metavar="METHOD", rich_help_panel=COMMIT_PANEL,
+    "--auto-merge", envvar="PROMOTER_AUTO_MERGE", metavar="METHOD",
     help="With --pr: let GitHub merge the pull request (squash, merge or rebase) once its "
     "required reviews and checks pass (default: pr.auto_merge in promoter.yaml).")]
 CommitVia = Annotated[str | None, typer.Option(
