@@ -30,7 +30,7 @@ ACTIONS = ("promote", "rollback", "set-image")
 VALUE_OPTIONS = frozenset({
     "--repo", "--branch", "--config", "--message", "-m", "--max-attempts", "--tag", "--image",
     "--from", "--to", "--limit", "-n", "--source", "--workdir", "--number", "--timeout",
-    "--interval", "--method", "--new-name", "--commit-via", "--reason",
+    "--interval", "--method", "--new-name", "--commit-via", "--reason", "--auto-merge",
 })
 FLAG_OPTIONS = frozenset({
     "--push", "--no-push", "--json", "--dry-run", "--skip-ci", "--debug", "--yes", "-y",
