@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from promoter.containment import confined, refuse_links
 from promoter.errors import ContentError
-from promoter.kustomize.files import FileEdit, write_atomic
+from promoter.kustomize.files import FileEdit, holds, write_atomic
 from promoter.yamlbounds import read_bounded
 
 _HINT = "check the folder's permissions"
@@ -93,7 +93,7 @@ class FileSession:
         """Put back what was there: the original bytes, or no file (and no folder this session
         made)."""
         if self.before is not None:
-            if not _holds(self.path, self.before):
+            if not holds(self.path, self.before):
                 write_atomic(self.path, self.before, label=self.label)
             return
         self._remove()
@@ -101,12 +101,6 @@ class FileSession:
             with contextlib.suppress(OSError):
                 folder.rmdir()
 
-
-def _holds(path: Path, data: bytes) -> bool:
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False
 
 
 @contextmanager

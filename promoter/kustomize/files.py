@@ -72,6 +72,14 @@ def read_file(path: Path, *, label: str) -> str:
         ) from exc
 
 
+def holds(path: Path, data: bytes) -> bool:
+    """True when the file at path holds exactly data (False when it is gone or unreadable)."""
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write_atomic(path: Path, data: bytes, *, label: str) -> None:
     """Replace path's content via a temporary file in the same directory; keep its mode.
     `label` is its repository-relative path: it names the file in errors, and no part of it may

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from promoter.containment import refuse_links
 from promoter.kustomize.entries import ImageChange
-from promoter.kustomize.files import FileEdit, read_file, write_atomic
+from promoter.kustomize.files import FileEdit, holds, read_file, write_atomic
 from promoter.kustomize.splice import set_images_text
 
 
@@ -48,16 +48,9 @@ class EditSession:
     def restore(self) -> None:
         """Put the original bytes back (nothing is written when the file still holds them)."""
         original = self.before.encode("utf-8")  # read as strict UTF-8: these are its bytes
-        if not _holds(self.path, original):
+        if not holds(self.path, original):
             write_atomic(self.path, original, label=self.label)
 
-
-def _holds(path: Path, data: bytes) -> bool:
-    """True when the file at path holds exactly data (False when it is gone or unreadable)."""
-    try:
-        return path.read_bytes() == data
-    except OSError:
-        return False
 
 
 @contextmanager
